@@ -1,0 +1,75 @@
+import type { SyntaxNode } from '../../grammars/rust.js';
+import { asyncBodyOf, isDiscarded } from '../../server/analysis/context.js';
+import { lastSegment } from '../../server/analysis/knowledge.js';
+import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'unawaited-future',
+    kind: 'static',
+    category: 'correctness',
+    defaultSeverity: 'warning',
+    fixable: true,
+    summary: 'A future is created and dropped without being awaited, so its work never happens.',
+    docs: {
+      whatItFinds:
+        'A call that returns a future — a workspace `async fn`, a fn returning `impl Future` or a boxed future, or a known async API such as `tokio::time::sleep` or `AsyncReadExt::read` — used as a statement (`f();`) or bound to `_` (`let _ = f();`).',
+      whyBad:
+        'Futures are lazy: calling an async fn only builds a state machine. Dropping it unpolled cancels the work before it starts, so the read never reads, the message is never sent and the sleep never sleeps. The program keeps going as if the work had happened, which later looks like a hung task or lost data. rustc warns about some of these (`unused_must_use`), but the warning is easy to miss among others and does not fire for `let _ = ...`.',
+      example: 'async fn flush(conn: &mut Conn) { /* ... */ }\n\nasync fn handle(conn: &mut Conn) {\n    flush(conn); // builds a future and drops it\n}',
+      useInstead: 'async fn handle(conn: &mut Conn) {\n    flush(conn).await;\n}',
+      notes:
+        'The fix appends `.await` and is offered only inside an async context. To run the future in the background instead, pass it to `tokio::spawn`. Method calls are matched by receiver: `self` inside an impl, or a binding or field whose type awaitlens can see. A bare method name on an unknown receiver fires only when no non-async method of that name exists in the workspace.',
+    },
+  },
+  nodeTypes: ['call_expression', 'expression_statement', 'let_declaration'],
+  check(ctx) {
+    for (const call of ctx.syntax.nodes('call_expression')) {
+      if (!isDiscarded(ctx.syntax, call)) continue;
+      const what = futureOf(ctx, call);
+      if (!what) continue;
+      const inAsync = asyncBodyOf(ctx.syntax, call) !== undefined;
+      const end = ctx.syntax.end(call);
+      ctx.report({
+        node: call,
+        message: `${what} returns a future that is dropped here without being polled, so its work never runs; add \`.await\`${inAsync ? '' : ' inside an async context'} or pass it to \`tokio::spawn\`.`,
+        fixes: inAsync ? [{ title: 'Add `.await`', safe: true, edits: [{ span: ctx.syntax.spanOf(end, end), newText: '.await' }] }] : [],
+      });
+    }
+  },
+});
+
+/** A short description of the future-returning callee, or undefined when the call is not known to return one. */
+function futureOf(ctx: RuleContext, call: SyntaxNode): string | undefined {
+  const { resolver, index, knowledge } = ctx;
+  const path = resolver.calleePath(call);
+  if (path) {
+    const api = knowledge.asyncFn(path);
+    if (api?.kind === 'fn') return `\`${path}(..)\``;
+    const segs = path.split('::');
+    const name = segs[segs.length - 1]!;
+    if (segs.length === 1) {
+      // A free fn: every workspace fn of that name must return a future (names repeat across modules).
+      const free = index.fnsNamed(name).filter(({ fn }) => fn.implType === undefined && fn.traitName === undefined);
+      return free.length > 0 && free.every(({ fn }) => fn.future) ? `\`${name}()\`` : undefined;
+    }
+    let owner = segs[segs.length - 2]!;
+    if (owner === 'Self') owner = lastSegment(resolver.implTypeOf(call) ?? '');
+    const assoc = index.fnsNamed(name).filter(({ fn }) => fn.implType === owner);
+    return assoc.length > 0 && assoc.every(({ fn }) => fn.future) ? `\`${owner}::${name}()\`` : undefined;
+  }
+  const m = resolver.methodCall(call);
+  if (!m) return undefined;
+  const recvType = resolver.typeOf(m.receiver);
+  if (recvType) {
+    const api = knowledge.asyncMethod(m.name, recvType);
+    if (api) return `\`${m.receiver.text}.${m.name}()\``;
+    const own = index.fnsNamed(m.name).filter(({ fn }) => fn.implType === lastSegment(recvType));
+    return own.length > 0 && own.every(({ fn }) => fn.future) ? `\`${m.receiver.text}.${m.name}()\`` : undefined;
+  }
+  // Unknown receiver: only a name that is async everywhere in the workspace and in no known sync API.
+  if (knowledge.asyncMethodsNamed(m.name).length > 0) return undefined;
+  const named = index.fnsNamed(m.name).filter(({ fn }) => fn.isMethod);
+  if (named.length > 0 && named.every(({ fn }) => fn.future) && !index.hasSyncMethod(m.name)) return `\`${m.receiver.text}.${m.name}()\``;
+  return undefined;
+}

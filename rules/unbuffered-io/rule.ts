@@ -1,0 +1,16 @@
+// PLACEHOLDER: to be replaced by the real rule (metadata, docs and check).
+import { defineRule } from '../../server/analysis/rule.js';
+
+export default defineRule({
+  meta: {
+    id: 'unbuffered-io',
+    kind: 'static',
+    category: 'performance',
+    defaultSeverity: 'warning',
+    fixable: false,
+    summary: 'TODO',
+    docs: { whatItFinds: 'TODO', whyBad: 'TODO', example: 'TODO', useInstead: 'TODO' },
+  },
+  nodeTypes: [],
+  check() {},
+});

@@ -1,0 +1,252 @@
+// A small, local type inference: enough to tell which type a receiver has in the common cases
+// (parameters, annotated lets, constructors, known APIs' return types, `self.field`). Anything it
+// cannot see is `undefined`, and rules treat unknown as "do not fire".
+import type { SyntaxNode } from '../../grammars/rust.js';
+import type { Knowledge } from './knowledge.js';
+import { lastSegment } from './knowledge.js';
+import type { FileSyntax } from './syntax.js';
+import { resolvePath, resolveType, type UseMap } from './uses.js';
+
+/** What the resolver needs from the workspace: struct field types and workspace fn return types. */
+export interface TypeLookup {
+  fieldType(struct: string, field: string): string | undefined;
+  fnReturnType(name: string, implType?: string): string | undefined;
+}
+
+const CONSTRUCTORS = new Set(['new', 'bind', 'connect', 'open', 'create', 'with_capacity', 'default', 'from', 'const_new', 'new_with']);
+/** Methods that hand back (a wrapper of) their receiver's type. */
+const SAME_TYPE_METHODS = new Set(['clone', 'unwrap', 'expect', 'unwrap_or_default', 'as_ref', 'as_mut', 'borrow', 'to_owned', 'into']);
+const FN_LIKE = new Set(['function_item', 'closure_expression']);
+
+export interface BindingSite {
+  /** The node that introduces the binding (a let_declaration, parameter, or pattern host). */
+  decl: SyntaxNode;
+  /** The identifier node of the name inside the pattern. */
+  ident: SyntaxNode;
+  type?: string;
+}
+
+export class Resolver {
+  constructor(
+    readonly syntax: FileSyntax,
+    readonly uses: UseMap,
+    readonly knowledge: Knowledge,
+    readonly lookup: TypeLookup,
+  ) {}
+
+  private readonly isKnown = (p: string): boolean =>
+    !!this.knowledge.lock(p) || !!this.knowledge.asyncFn(p) || !!this.knowledge.blockingFn(p) || !!this.knowledge.returnType(p);
+
+  path(text: string): string {
+    return resolvePath(text, this.uses, this.isKnown);
+  }
+
+  type(text: string): string {
+    return resolveType(text, this.uses, this.isKnown);
+  }
+
+  /** The full path of a call's callee when it is called by path (`sleep(d)`, `thread::sleep(d)`). */
+  calleePath(call: SyntaxNode): string | undefined {
+    let fn = call.childForFieldName('function');
+    if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
+    if (!fn) return undefined;
+    if (fn.type === 'identifier' || fn.type === 'scoped_identifier') return this.path(fn.text);
+    return undefined;
+  }
+
+  /** For `recv.method(args)`: the method name and receiver node. */
+  methodCall(call: SyntaxNode): { name: string; receiver: SyntaxNode; nameNode: SyntaxNode } | undefined {
+    let fn = call.childForFieldName('function');
+    if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
+    if (fn?.type !== 'field_expression') return undefined;
+    const field = fn.childForFieldName('field');
+    const value = fn.childForFieldName('value');
+    if (!field || !value || field.type !== 'field_identifier') return undefined;
+    return { name: field.text, receiver: value, nameNode: field };
+  }
+
+  /** The type (resolved head path) of an expression, when it can be told locally. */
+  typeOf(expr: SyntaxNode, depth = 0): string | undefined {
+    if (depth > 8) return undefined;
+    switch (expr.type) {
+      case 'identifier': {
+        const b = this.binding(expr);
+        return b?.type;
+      }
+      case 'self':
+        return this.implTypeOf(expr);
+      case 'parenthesized_expression':
+      case 'reference_expression':
+      case 'try_expression':
+      case 'unary_expression': {
+        const inner = expr.namedChildren.find((c) => c.type !== 'mutable_specifier');
+        return inner ? this.typeOf(inner, depth + 1) : undefined;
+      }
+      case 'await_expression': {
+        const inner = expr.namedChildren[0];
+        return inner ? this.typeOf(inner, depth + 1) : undefined;
+      }
+      case 'field_expression': {
+        const value = expr.childForFieldName('value');
+        const field = expr.childForFieldName('field');
+        if (!value || !field) return undefined;
+        const owner = this.typeOf(value, depth + 1);
+        return owner ? this.lookup.fieldType(lastSegment(owner), field.text) : undefined;
+      }
+      case 'call_expression':
+        return this.callType(expr, depth);
+      default:
+        return undefined;
+    }
+  }
+
+  private callType(call: SyntaxNode, depth: number): string | undefined {
+    const path = this.calleePath(call);
+    if (path) {
+      const known = this.knowledge.returnType(path);
+      if (known) return known;
+      const segs = path.split('::');
+      const last = segs[segs.length - 1]!;
+      if (segs.length >= 2 && CONSTRUCTORS.has(last)) {
+        const owner = segs.slice(0, -1).join('::');
+        const ownerLast = lastSegment(owner);
+        // Arc::new(x) / Box::new(x) are the value's own type for our purposes.
+        if (ownerLast === 'Arc' || ownerLast === 'Rc' || ownerLast === 'Box') {
+          const arg = call.childForFieldName('arguments')?.namedChildren[0];
+          return arg ? this.typeOf(arg, depth + 1) : undefined;
+        }
+        return owner;
+      }
+      if (segs.length === 1) return this.lookup.fnReturnType(last);
+      return undefined;
+    }
+    const m = this.methodCall(call);
+    if (!m) return undefined;
+    if (SAME_TYPE_METHODS.has(m.name)) return this.typeOf(m.receiver, depth + 1);
+    const recv = this.typeOf(m.receiver, depth + 1);
+    if (recv) {
+      const known = this.knowledge.methodReturnType(m.name, recv);
+      if (known) return known;
+      return this.lookup.fnReturnType(m.name, lastSegment(recv));
+    }
+    return undefined;
+  }
+
+  /** The `impl` type around a node (`self`'s type), resolved. */
+  implTypeOf(node: SyntaxNode): string | undefined {
+    for (const a of this.syntax.ancestors(node)) {
+      if (a.type === 'impl_item') {
+        const t = a.childForFieldName('type');
+        return t ? this.type(t.text) : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** The innermost fn or closure holding `node`. */
+  enclosingFn(node: SyntaxNode): SyntaxNode | undefined {
+    for (const a of this.syntax.ancestors(node)) if (FN_LIKE.has(a.type)) return a;
+    return undefined;
+  }
+
+  /** Where the name `ident` used at `ident` was bound, searching lets and parameters outward. */
+  binding(ident: SyntaxNode): BindingSite | undefined {
+    const name = ident.text;
+    const at = this.syntax.start(ident);
+    for (const scope of this.syntax.ancestors(ident)) {
+      if (scope.type === 'block') {
+        let best: BindingSite | undefined;
+        for (const child of scope.namedChildren) {
+          if (this.syntax.start(child) >= at) break;
+          if (child.type !== 'let_declaration') continue;
+          // A let is in scope for the statements after it, not inside its own initializer.
+          if (this.syntax.end(child) > at) continue;
+          const site = this.letBinding(child, name);
+          if (site) best = site;
+        }
+        if (best) return best;
+      } else if (FN_LIKE.has(scope.type)) {
+        const params = scope.childForFieldName('parameters');
+        if (params) {
+          for (const p of params.namedChildren) {
+            const pat = p.type === 'parameter' ? p.childForFieldName('pattern') : p;
+            const id = pat && findBoundIdent(pat, name);
+            if (id) {
+              const t = p.type === 'parameter' ? p.childForFieldName('type') : null;
+              return { decl: p, ident: id, type: t ? this.type(t.text) : undefined };
+            }
+          }
+        }
+        if (scope.type === 'function_item') return undefined;
+      } else if (scope.type === 'for_expression' || scope.type === 'let_condition' || scope.type === 'match_arm') {
+        const pat = scope.childForFieldName('pattern');
+        const id = pat && findBoundIdent(pat, name);
+        if (id && !this.syntax.contains(pat, ident)) return { decl: scope, ident: id };
+      }
+    }
+    return undefined;
+  }
+
+  private letBinding(decl: SyntaxNode, name: string): BindingSite | undefined {
+    const pat = decl.childForFieldName('pattern');
+    if (!pat) return undefined;
+    const id = findBoundIdent(pat, name);
+    if (!id) return undefined;
+    const annotated = decl.childForFieldName('type');
+    if (annotated) return { decl, ident: id, type: this.type(annotated.text) };
+    const value = decl.childForFieldName('value');
+    if (!value) return { decl, ident: id };
+    if (pat.type === 'tuple_pattern') {
+      const idx = pat.namedChildren.findIndex((c) => this.syntax.contains(c, id));
+      const tuple = this.tupleTypeOf(value);
+      return { decl, ident: id, type: tuple?.[idx] };
+    }
+    return { decl, ident: id, type: this.typeOf(value) };
+  }
+
+  /** Element types of a call known to return a tuple (`mpsc::channel(8)`, `listener.accept().await?`). */
+  private tupleTypeOf(value: SyntaxNode): string[] | undefined {
+    let v: SyntaxNode | null = value;
+    while (v && (v.type === 'try_expression' || v.type === 'await_expression')) v = v.namedChildren[0] ?? null;
+    if (v?.type === 'call_expression') {
+      const m = this.methodCall(v);
+      if (m && (m.name === 'unwrap' || m.name === 'expect')) return this.tupleTypeOf(m.receiver);
+      const path = this.calleePath(v);
+      let ret = path ? this.knowledge.returnType(path) : undefined;
+      if (!ret && m) {
+        const recv = this.typeOf(m.receiver);
+        if (recv) ret = this.knowledge.methodReturnType(m.name, recv);
+      }
+      if (ret?.startsWith('(')) return splitTuple(ret);
+    }
+    return undefined;
+  }
+}
+
+function splitTuple(t: string): string[] {
+  return t.slice(1, -1).split(',').map((s) => s.trim());
+}
+
+/** The identifier binding `name` inside a pattern (not a path or a struct name in it). */
+export function findBoundIdent(pat: SyntaxNode, name: string): SyntaxNode | undefined {
+  if (pat.type === 'identifier') return pat.text === name ? pat : undefined;
+  return boundNames(pat).find((n) => n.text === name);
+}
+
+/** Every name a pattern binds. */
+export function boundNames(pat: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (n: SyntaxNode) => {
+    if (n.type === 'identifier') {
+      out.push(n);
+      return;
+    }
+    n.namedChildren.forEach((c, i) => {
+      if (c.type === 'scoped_identifier' || c.type === 'type_identifier' || c.type === 'field_identifier') return;
+      if ((n.type === 'tuple_struct_pattern' || n.type === 'struct_pattern') && i === 0 && c.type === 'identifier') return;
+      visit(c);
+    });
+  };
+  visit(pat);
+  return out;
+}

@@ -1,0 +1,47 @@
+// `// awaitlens: allow(rule-id, ...)` silences a finding on its own line, on the line below, or,
+// when it stands right before a fn, impl, trait or mod (attributes may come between), in the
+// whole item.
+import type { SyntaxNode } from '../../grammars/rust.js';
+import type { FileSyntax } from './syntax.js';
+
+const ALLOW = /awaitlens:\s*allow\(([^)]*)\)/;
+const SCOPED_ITEMS = new Set(['function_item', 'impl_item', 'trait_item', 'mod_item', 'struct_item', 'enum_item']);
+
+interface Allowance {
+  rules: Set<string>;
+  /** Allowed offsets: [start, end) */
+  start: number;
+  end: number;
+}
+
+export class Suppressions {
+  private readonly allowances: Allowance[] = [];
+
+  constructor(syntax: FileSyntax) {
+    for (const type of ['line_comment', 'block_comment']) {
+      for (const c of syntax.nodes(type)) {
+        const m = ALLOW.exec(c.text);
+        if (!m) continue;
+        const rules = new Set(m[1]!.split(',').map((s) => s.trim()).filter(Boolean));
+        const line = syntax.span(c).start.line;
+        const lines = syntax.lines;
+        // The comment's own line and the next one.
+        const start = lines.lineStarts[line]!;
+        const end = lines.lineStarts[line + 2] ?? syntax.text.length;
+        this.allowances.push({ rules, start, end });
+        const item = nextItem(c);
+        if (item && SCOPED_ITEMS.has(item.type)) this.allowances.push({ rules, start: syntax.start(item), end: syntax.end(item) });
+      }
+    }
+  }
+
+  isAllowed(rule: string, offset: number): boolean {
+    return this.allowances.some((a) => offset >= a.start && offset < a.end && (a.rules.has(rule) || a.rules.has('all')));
+  }
+}
+
+function nextItem(comment: SyntaxNode): SyntaxNode | undefined {
+  let n = comment.nextNamedSibling;
+  while (n && (n.type === 'attribute_item' || n.type === 'line_comment' || n.type === 'block_comment')) n = n.nextNamedSibling;
+  return n ?? undefined;
+}

@@ -1,0 +1,124 @@
+// Cross-file facts: which fns return futures, which method names also exist as plain (sync)
+// methods, struct field types, and which async fns transitively await a non-cancel-safe API.
+import type { AwaitedCall, FieldFact, FileFacts, FnFact } from './facts.js';
+import type { TypeLookup } from './resolve.js';
+
+export interface UnsafeChain {
+  /** From the outermost workspace fn down to the fn holding the unsafe await. */
+  fns: FnFact[];
+  call: AwaitedCall;
+  /** File holding `call`. */
+  file: string;
+}
+
+export class WorkspaceIndex implements TypeLookup {
+  private readonly files = new Map<string, FileFacts>();
+  private byName = new Map<string, Array<{ fn: FnFact; file: string }>>();
+  private fields = new Map<string, Map<string, FieldFact>>();
+  private dirty = false;
+
+  /** Replace one file's facts; true when other files' results may change. */
+  update(facts: FileFacts): boolean {
+    const old = this.files.get(facts.path);
+    this.files.set(facts.path, facts);
+    this.dirty = true;
+    return old?.signature !== facts.signature;
+  }
+
+  remove(path: string): boolean {
+    const had = this.files.delete(path);
+    if (had) this.dirty = true;
+    return had;
+  }
+
+  get(path: string): FileFacts | undefined {
+    return this.files.get(path);
+  }
+
+  paths(): string[] {
+    return [...this.files.keys()];
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  private rebuild(): void {
+    if (!this.dirty) return;
+    this.byName = new Map();
+    this.fields = new Map();
+    for (const [file, facts] of this.files) {
+      for (const fn of facts.fns) {
+        const list = this.byName.get(fn.name);
+        if (list) list.push({ fn, file });
+        else this.byName.set(fn.name, [{ fn, file }]);
+      }
+      for (const f of facts.fields) {
+        let m = this.fields.get(f.struct);
+        if (!m) this.fields.set(f.struct, (m = new Map()));
+        m.set(f.field, f);
+      }
+    }
+    this.dirty = false;
+  }
+
+  fnsNamed(name: string): ReadonlyArray<{ fn: FnFact; file: string }> {
+    this.rebuild();
+    return this.byName.get(name) ?? [];
+  }
+
+  /** Workspace fns of that name (and impl type, when given) whose call yields a future. */
+  futureFns(name: string, implType?: string): FnFact[] {
+    return this.fnsNamed(name)
+      .filter(({ fn }) => fn.future && (implType === undefined || fn.implType === implType))
+      .map(({ fn }) => fn);
+  }
+
+  /** Whether some workspace method of this name does not return a future. */
+  hasSyncMethod(name: string): boolean {
+    return this.fnsNamed(name).some(({ fn }) => !fn.future && (fn.isMethod || fn.implType !== undefined || fn.traitName !== undefined));
+  }
+
+  /** Files that define a fn or a method of this name. */
+  filesDefining(name: string): string[] {
+    return [...new Set(this.fnsNamed(name).map((e) => e.file))];
+  }
+
+  fieldType(struct: string, field: string): string | undefined {
+    this.rebuild();
+    return this.fields.get(struct)?.get(field)?.type;
+  }
+
+  fieldFact(struct: string, field: string): FieldFact | undefined {
+    this.rebuild();
+    return this.fields.get(struct)?.get(field);
+  }
+
+  fnReturnType(name: string, implType?: string): string | undefined {
+    const candidates = this.fnsNamed(name).filter(({ fn }) => implType === undefined || fn.implType === implType);
+    const types = new Set(candidates.map(({ fn }) => fn.returnType));
+    return types.size === 1 ? candidates[0]!.fn.returnType : undefined;
+  }
+
+  /**
+   * A chain of workspace async fns, starting at `name`, that ends in an await of a non-cancel-safe
+   * API. Names are matched with the impl type when known; a call that matches several fns
+   * follows each.
+   */
+  unsafeAwaitChain(name: string, implType?: string, seen = new Set<string>()): UnsafeChain | undefined {
+    for (const { fn, file } of this.fnsNamed(name)) {
+      if (fn.future !== 'async') continue;
+      if (implType !== undefined && fn.implType !== implType) continue;
+      const key = `${file}#${fn.implType ?? ''}::${fn.name}@${fn.nameSpan.start.offset}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const direct = fn.awaits.find((a) => a.unsafeApi);
+      if (direct) return { fns: [fn], call: direct, file };
+      for (const a of fn.awaits) {
+        const inner = this.unsafeAwaitChain(a.name, undefined, seen);
+        if (inner) return { fns: [fn, ...inner.fns], call: inner.call, file: inner.file };
+      }
+    }
+    return undefined;
+  }
+}
