@@ -1,5 +1,28 @@
-// PLACEHOLDER: to be replaced by the real rule (metadata, docs and check).
-import { defineRule } from '../../server/analysis/rule.js';
+import type { SyntaxNode } from '../../grammars/rust.js';
+import { futureOf } from '../../server/analysis/futures.js';
+import { macroName } from '../../server/analysis/macros.js';
+import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+
+// An await under one of these runs only sometimes, or in another task or future: it says
+// nothing about the order the block's own awaits happen in.
+const CONDITIONAL = new Set([
+  'if_expression', 'match_expression', 'loop_expression', 'while_expression', 'for_expression',
+  'closure_expression', 'async_block', 'function_item',
+]);
+const COMBINATORS = new Set(['join', 'try_join', 'select', 'select_biased', 'try_select']);
+
+interface Pending {
+  name: string;
+  /** Index of the statement creating the future. */
+  created: number;
+  call: SyntaxNode;
+  what: string;
+  /** The `name.await` expression, once seen. */
+  await?: SyntaxNode;
+  awaitStmt?: number;
+  /** Used in some other way (moved, pinned, borrowed, shadowed): out of the rule's reach. */
+  spoiled: boolean;
+}
 
 export default defineRule({
   meta: {
@@ -7,10 +30,138 @@ export default defineRule({
     kind: 'static',
     category: 'suspicious',
     defaultSeverity: 'hint',
-    fixable: false,
-    summary: 'TODO',
-    docs: { whatItFinds: 'TODO', whyBad: 'TODO', example: 'TODO', useInstead: 'TODO' },
+    fixable: true,
+    summary: 'Futures created up front and then awaited one after another do not run concurrently.',
+    docs: {
+      whatItFinds:
+        'Two or more futures stored in variables (`let a = fetch(x); let b = sleep(d);` — calls to workspace `async fn`s, fns returning `impl Future` or boxed futures, or known async APIs) that are then awaited one after the other in the same block (`a.await; b.await;` or `let x = a.await; let y = b.await;`), with nothing else touching the later futures in between.',
+      whyBad:
+        'Creating a future does not start it: the work only happens while the future is polled, and `.await` polls one future at a time. So `b` does not begin until `a` has completed, and the total time is the sum of both, not the longer of the two. Two sleeps of 100 ms and 150 ms created together and awaited in turn take 250 ms. Code written this way usually means to overlap the work, and the latency cost grows with every future in the chain.',
+      example:
+        'let fut1 = tokio::time::sleep(Duration::from_millis(100));\nlet fut2 = tokio::time::sleep(Duration::from_millis(150));\nfut1.await; // 100 ms\nfut2.await; // another 150 ms: 250 ms in total',
+      useInstead:
+        'let fut1 = tokio::time::sleep(Duration::from_millis(100));\nlet fut2 = tokio::time::sleep(Duration::from_millis(150));\ntokio::join!(fut1, fut2); // 150 ms',
+      notes:
+        'Futures passed to `join!`, `select!`, `FuturesUnordered`, `tokio::pin!` or any other code before their `.await` are left alone, as are futures created after the first `.await` (their creation may need its result) and awaits under `if`, `match`, loops, closures or async blocks. Only calls known to return a future count; `async { }` blocks and `tokio::spawn` handles (already running) do not. The fix rewrites consecutive `a.await;` / `let x = a.await;` statements into one `let (x, _) = tokio::join!(a, b);`; it is not offered when the awaits are separated by other statements, use `?`, or carry a type annotation. `join!` polls the futures in one task, so their side effects may now interleave: keep the awaits in order where that matters, and say so with `// awaitlens: allow(sequential-futures)`.',
+    },
   },
-  nodeTypes: [],
-  check() {},
+  nodeTypes: ['block', 'let_declaration', 'expression_statement', 'await_expression', 'identifier', 'macro_invocation'],
+  check(ctx) {
+    for (const block of ctx.syntax.nodes('block')) checkBlock(ctx, block);
+  },
 });
+
+function statementsOf(block: SyntaxNode): SyntaxNode[] {
+  return block.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment' && c.type !== 'label');
+}
+
+/** `let NAME = call(..);` with a plain identifier pattern, no type and no `else`. */
+function futureLet(ctx: RuleContext, stmt: SyntaxNode): { name: string; call: SyntaxNode; what: string } | undefined {
+  if (stmt.type !== 'let_declaration') return undefined;
+  const pat = stmt.childForFieldName('pattern');
+  const value = stmt.childForFieldName('value');
+  if (pat?.type !== 'identifier' || value?.type !== 'call_expression' || stmt.childForFieldName('alternative')) return undefined;
+  const what = futureOf(ctx, value);
+  return what ? { name: pat.text, call: value, what } : undefined;
+}
+
+/** Whether an await inside `stmt` runs exactly once, in order, whenever `stmt` runs. */
+function unconditional(ctx: RuleContext, node: SyntaxNode, stmt: SyntaxNode): boolean {
+  if (ctx.syntax.same(node, stmt)) return true;
+  for (const a of ctx.syntax.ancestors(node)) {
+    if (ctx.syntax.same(a, stmt)) return true;
+    if (CONDITIONAL.has(a.type)) return false;
+    if (a.type === 'macro_invocation' && COMBINATORS.has(macroName(a))) return false;
+  }
+  return false;
+}
+
+function checkBlock(ctx: RuleContext, block: SyntaxNode): void {
+  const stmts = statementsOf(block);
+  const pending = new Map<string, Pending>();
+  const all: Pending[] = [];
+  stmts.forEach((stmt, i) => {
+    // References to futures still waiting for their await: either the await itself, or a use
+    // that takes the future out of this rule's reach.
+    for (const id of ctx.syntax.within('identifier', stmt)) {
+      const p = pending.get(id.text);
+      if (!p) continue;
+      const parent = ctx.syntax.parent(id);
+      if (parent?.type === 'await_expression' && unconditional(ctx, parent, stmt) && p.await === undefined) {
+        p.await = parent;
+        p.awaitStmt = i;
+      } else {
+        p.spoiled = true;
+      }
+      pending.delete(id.text);
+    }
+    // A let that shadows a pending name was already counted as a use above.
+    const created = futureLet(ctx, stmt);
+    if (created) {
+      const p: Pending = { ...created, created: i, spoiled: false };
+      pending.set(created.name, p);
+      all.push(p);
+    }
+  });
+  const awaited = all
+    .filter((p) => !p.spoiled && p.await)
+    .sort((a, b) => ctx.syntax.start(a.await!) - ctx.syntax.start(b.await!));
+  let k = 0;
+  while (k < awaited.length) {
+    const first = awaited[k]!;
+    const run = [first];
+    for (let j = k + 1; j < awaited.length && awaited[j]!.created < first.awaitStmt!; j++) run.push(awaited[j]!);
+    // A future made after the first await may need that await's result: it ends the run.
+    if (run.length >= 2) report(ctx, stmts, run);
+    k += run.length;
+  }
+}
+
+function nameList(names: string[]): string {
+  const q = names.map((n) => `\`${n}\``);
+  return q.length === 2 ? `${q[0]} and ${q[1]}` : `${q.slice(0, -1).join(', ')} and ${q[q.length - 1]}`;
+}
+
+function report(ctx: RuleContext, stmts: SyntaxNode[], run: Pending[]): void {
+  const names = run.map((p) => p.name);
+  const join = `tokio::join!(${names.join(', ')})`;
+  const message =
+    run.length === 2
+      ? `\`${names[0]}\` and \`${names[1]}\` are awaited one after the other, so \`${names[1]}\` (${run[1]!.what}) only starts once \`${names[0]}\` has finished instead of running alongside it; await both with \`${join}\`.`
+      : `${nameList(names)} are awaited one after another, so each only starts once the one before it has finished instead of all running at once; await them together with \`${join}\`.`;
+  const related = run.slice(1).map((p, i) => ({ node: p.await!, message: `\`${p.name}\` only starts here, after \`${run[i]!.name}\` has completed.` }));
+  const fix = joinFix(ctx, stmts, run, join);
+  ctx.report({ node: run[0]!.await!, message, related, fixes: fix ? [fix] : [] });
+}
+
+/** `a.await; let y = b.await;` → `let (_, y) = tokio::join!(a, b);`, when the awaits are whole, adjacent statements. */
+function joinFix(ctx: RuleContext, stmts: SyntaxNode[], run: Pending[], join: string) {
+  const pats: string[] = [];
+  for (let i = 0; i < run.length; i++) {
+    const p = run[i]!;
+    if (p.awaitStmt !== run[0]!.awaitStmt! + i) return undefined;
+    const stmt = stmts[p.awaitStmt!]!;
+    if (stmt.type === 'expression_statement' && ctx.syntax.same(stmt.namedChildren[0], p.await)) {
+      pats.push('_');
+    } else if (
+      stmt.type === 'let_declaration' &&
+      ctx.syntax.same(stmt.childForFieldName('value'), p.await) &&
+      !stmt.childForFieldName('type') &&
+      !stmt.childForFieldName('alternative')
+    ) {
+      const pat = stmt.childForFieldName('pattern');
+      const mut = stmt.namedChildren.some((c) => c.type === 'mutable_specifier');
+      pats.push(pat ? `${mut ? 'mut ' : ''}${pat.text}` : '_');
+    } else {
+      return undefined;
+    }
+  }
+  const first = stmts[run[0]!.awaitStmt!]!;
+  const last = stmts[run[run.length - 1]!.awaitStmt!]!;
+  const newText = pats.every((p) => p === '_') ? `${join};` : `let (${pats.join(', ')}) = ${join};`;
+  return {
+    title: `Await together with \`${join}\``,
+    safe: false,
+    edits: [{ span: ctx.syntax.spanOf(ctx.syntax.start(first), ctx.syntax.end(last)), newText }],
+  };
+}

@@ -1,7 +1,6 @@
-import type { SyntaxNode } from '../../grammars/rust.js';
 import { asyncBodyOf, isDiscarded } from '../../server/analysis/context.js';
-import { lastSegment } from '../../server/analysis/knowledge.js';
-import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+import { futureOf } from '../../server/analysis/futures.js';
+import { defineRule } from '../../server/analysis/rule.js';
 
 export default defineRule({
   meta: {
@@ -38,38 +37,3 @@ export default defineRule({
     }
   },
 });
-
-/** A short description of the future-returning callee, or undefined when the call is not known to return one. */
-function futureOf(ctx: RuleContext, call: SyntaxNode): string | undefined {
-  const { resolver, index, knowledge } = ctx;
-  const path = resolver.calleePath(call);
-  if (path) {
-    const api = knowledge.asyncFn(path);
-    if (api?.kind === 'fn') return `\`${path}(..)\``;
-    const segs = path.split('::');
-    const name = segs[segs.length - 1]!;
-    if (segs.length === 1) {
-      // A free fn: every workspace fn of that name must return a future (names repeat across modules).
-      const free = index.fnsNamed(name).filter(({ fn }) => fn.implType === undefined && fn.traitName === undefined);
-      return free.length > 0 && free.every(({ fn }) => fn.future) ? `\`${name}()\`` : undefined;
-    }
-    let owner = segs[segs.length - 2]!;
-    if (owner === 'Self') owner = lastSegment(resolver.implTypeOf(call) ?? '');
-    const assoc = index.fnsNamed(name).filter(({ fn }) => fn.implType === owner);
-    return assoc.length > 0 && assoc.every(({ fn }) => fn.future) ? `\`${owner}::${name}()\`` : undefined;
-  }
-  const m = resolver.methodCall(call);
-  if (!m) return undefined;
-  const recvType = resolver.typeOf(m.receiver);
-  if (recvType) {
-    const api = knowledge.asyncMethod(m.name, recvType);
-    if (api) return `\`${m.receiver.text}.${m.name}()\``;
-    const own = index.fnsNamed(m.name).filter(({ fn }) => fn.implType === lastSegment(recvType));
-    return own.length > 0 && own.every(({ fn }) => fn.future) ? `\`${m.receiver.text}.${m.name}()\`` : undefined;
-  }
-  // Unknown receiver: only a name that is async everywhere in the workspace and in no known sync API.
-  if (knowledge.asyncMethodsNamed(m.name).length > 0) return undefined;
-  const named = index.fnsNamed(m.name).filter(({ fn }) => fn.isMethod);
-  if (named.length > 0 && named.every(({ fn }) => fn.future) && !index.hasSyncMethod(m.name)) return `\`${m.receiver.text}.${m.name}()\``;
-  return undefined;
-}

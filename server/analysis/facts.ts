@@ -8,6 +8,7 @@ import type { Resolver } from './resolve.js';
 import type { FileSyntax } from './syntax.js';
 import type { Span } from './types.js';
 import { headType, type UseMap } from './uses.js';
+import { extractLockFacts, lockSignature, type FileLocks } from './lock-facts.js';
 
 export type FutureKind = 'async' | 'impl-future' | 'boxed-future';
 
@@ -46,6 +47,8 @@ export interface FileFacts {
   fns: FnFact[];
   uses: UseMap;
   fields: FieldFact[];
+  /** Locks each body takes and in which order (see lock-facts.ts). */
+  locks?: FileLocks;
   /** Changes exactly when something other files depend on changes. */
   signature: string;
 }
@@ -163,12 +166,13 @@ export function extractFacts(path: string, syntax: FileSyntax, resolver: Resolve
       if (fname && ftype) fields.push({ struct: sname, field: fname.text, type: resolver.type(ftype.text), span: syntax.span(fname) });
     }
   }
+  const locks = extractLockFacts(syntax, resolver, knowledge);
   const signature = fns
     .filter((f) => f.future)
     .map((f) => `${f.implType ?? ''}::${f.name}:${f.future}:${f.awaits.map((a) => a.unsafeApi?.path ?? a.name).join(',')}`)
     .concat(fns.filter((f) => !f.future).map((f) => `${f.implType ?? ''}::${f.name}:sync:${f.returnType ?? ''}`))
     .concat(fields.map((f) => `${f.struct}.${f.field}:${f.type}`))
     .sort()
-    .join('\n');
-  return { path, fns, uses: resolver.uses, fields, signature };
+    .join('\n') + `\n${lockSignature(locks)}`;
+  return { path, fns, uses: resolver.uses, fields, locks, signature };
 }

@@ -1,7 +1,9 @@
 // tree-sitter-rust leaves every macro body as a flat token tree. Async code lives inside macros
 // all the time (select!, join!, pin!, cfg-style item wrappers), so each body is re-parsed as the
-// Rust it stands for. A piece is parsed on its own with a small wrapper around the verbatim
-// source text, so a node's original offset is its snippet offset plus one constant shift.
+// Rust it stands for. Each piece of a body is wrapped (in a fn, or a mod for items) around its
+// verbatim source text; all pieces of one nesting level of a file go into ONE parse, because a
+// parse call costs far more than the bytes it reads and real files hold thousands of macros.
+// A node's file offset is its offset in the batch plus the constant shift of its piece.
 import { parse, type SyntaxNode, type Tree } from '../../grammars/rust.js';
 
 export type PieceRole = 'args' | 'items' | 'statements' | 'pattern' | 'future' | 'precondition' | 'handler';
@@ -9,10 +11,13 @@ export type PieceRole = 'args' | 'items' | 'statements' | 'pattern' | 'future' |
 export interface Piece {
   role: PieceRole;
   tree: Tree;
-  /** Add to a snippet offset to get the offset in the file. */
+  /** Add to an offset in `tree` to get the offset in the file. */
   shift: number;
-  /** The node standing for the piece (an expression, `arguments`, a block or `source_file`). */
+  /** The node standing for the piece (an expression, `arguments`, a block or a declaration list). */
   root: SyntaxNode;
+  /** The piece's wrapper in the batch tree, from its first to its last character. */
+  wrapperStart: number;
+  wrapperEnd: number;
 }
 
 export interface SelectBranch {
@@ -42,16 +47,68 @@ const ITEM_KEYWORDS = new Set(['fn', 'pub', 'impl', 'struct', 'enum', 'use', 'mo
 const OPAQUE_MACROS = new Set([
   'stringify', 'concat', 'include', 'include_str', 'include_bytes', 'env', 'option_env', 'cfg',
   'compile_error', 'module_path', 'file', 'line', 'column', 'concat_idents', 'quote', 'quote_spanned',
-  'macro_rules',
+  'macro_rules', 'matches',
 ]);
 
-const EXPR_PREFIX = 'fn __awaitlens(){(';
-const EXPR_SUFFIX = '\n);}';
-const ARGS_PREFIX = 'fn __awaitlens(){__awaitlens(';
-const STMTS_PREFIX = 'fn __awaitlens(){';
-const STMTS_SUFFIX = '\n}';
-const PATTERN_PREFIX = 'fn __awaitlens(){let ';
-const PATTERN_SUFFIX = '\n=();}';
+interface Wrapper {
+  prefix: string;
+  suffix: string;
+  /** From the wrapper node (a function_item or mod_item) to the piece's root. */
+  pick: (wrapper: SyntaxNode) => SyntaxNode | undefined;
+}
+
+function firstNamed(node: SyntaxNode | null | undefined): SyntaxNode | undefined {
+  if (!node) return undefined;
+  for (const c of node.namedChildren) if (c.type !== 'line_comment' && c.type !== 'block_comment') return c;
+  return undefined;
+}
+
+const fnBody = (w: SyntaxNode) => w.childForFieldName('body') ?? undefined;
+
+const WRAP: Record<'expr' | 'args' | 'statements' | 'items' | 'pattern', Wrapper> = {
+  // `(expr)` parses as a parenthesized expression; its inner expression is the piece.
+  expr: {
+    prefix: 'fn __awaitlens(){(',
+    suffix: '\n);}',
+    pick: (w) => {
+      const paren = firstNamed(firstNamed(fnBody(w)));
+      return paren?.type === 'parenthesized_expression' ? firstNamed(paren) : undefined;
+    },
+  },
+  args: {
+    prefix: 'fn __awaitlens(){__awaitlens(',
+    suffix: '\n);}',
+    pick: (w) => {
+      const call = firstNamed(firstNamed(fnBody(w)));
+      return call?.type === 'call_expression' ? call.childForFieldName('arguments') ?? undefined : undefined;
+    },
+  },
+  statements: { prefix: 'fn __awaitlens(){', suffix: '\n}', pick: fnBody },
+  items: { prefix: 'mod __awaitlens{', suffix: '\n}', pick: (w) => w.childForFieldName('body') ?? undefined },
+  pattern: {
+    prefix: 'fn __awaitlens(){let ',
+    suffix: '\n=();}',
+    pick: (w) => firstNamed(fnBody(w))?.childForFieldName('pattern') ?? undefined,
+  },
+};
+
+/** A piece to parse: its text range in the file and how to wrap it. */
+interface PiecePlan {
+  role: PieceRole;
+  start: number;
+  end: number;
+  wrap: Wrapper;
+  /** Receives the parsed piece (undefined when it did not parse cleanly). */
+  done: (piece: Piece | undefined) => void;
+}
+
+/** A macro waiting for its pieces: `attempts` are alternative readings tried in order. */
+interface MacroPlan {
+  expansion: Expansion;
+  attempts: Array<Array<Omit<PiecePlan, 'done'>>>;
+  /** For select!: plans with their own completion. */
+  selectPlans?: PiecePlan[];
+}
 
 export function macroName(node: SyntaxNode): string {
   const m = node.childForFieldName('macro');
@@ -61,107 +118,99 @@ export function macroName(node: SyntaxNode): string {
 }
 
 function tokenTreeOf(node: SyntaxNode): SyntaxNode | undefined {
-  for (let i = node.childCount - 1; i >= 0; i--) {
-    const c = node.child(i);
-    if (c?.type === 'token_tree') return c;
-  }
-  return undefined;
-}
-
-function firstNamed(node: SyntaxNode | null | undefined): SyntaxNode | undefined {
-  if (!node) return undefined;
-  for (const c of node.namedChildren) if (c.type !== 'line_comment' && c.type !== 'block_comment') return c;
-  return undefined;
-}
-
-/** Parse `fileText[start, end)` wrapped in prefix/suffix; undefined when the result has errors. */
-function parsePiece(
-  fileText: string,
-  start: number,
-  end: number,
-  prefix: string,
-  suffix: string,
-  role: PieceRole,
-  pick: (fnBody: SyntaxNode) => SyntaxNode | undefined,
-): Piece | undefined {
-  if (end < start) return undefined;
-  const tree = parse(prefix + fileText.slice(start, end) + suffix);
-  // A body that is not Rust (a DSL macro, or code mid-edit) stays opaque rather than misread.
-  if (tree.rootNode.hasError) return undefined;
-  let root: SyntaxNode | undefined = tree.rootNode;
-  if (role !== 'items') {
-    const body = tree.rootNode.firstNamedChild?.childForFieldName('body');
-    root = body ? pick(body) : undefined;
-  }
-  if (!root) return undefined;
-  return { role, tree, shift: start - prefix.length, root };
-}
-
-function exprPiece(fileText: string, start: number, end: number, role: PieceRole): Piece | undefined {
-  return parsePiece(fileText, start, end, EXPR_PREFIX, EXPR_SUFFIX, role, (body) => {
-    const paren = firstNamed(firstNamed(body));
-    // `(expr)` parses as a parenthesized expression; its inner expression is the piece.
-    return paren?.type === 'parenthesized_expression' ? firstNamed(paren) : undefined;
-  });
+  const last = node.lastChild;
+  return last?.type === 'token_tree' ? last : undefined;
 }
 
 /**
- * Re-parse one macro invocation. `shift` is the offset shift of the tree holding `node`, and
- * `fileText` is the whole file, so nested invocations inside pieces expand the same way.
+ * Expand many macro invocations at once. `shiftOf` gives the offset shift of the tree each
+ * invocation sits in; `fileText` is the whole file. Returns the expansions that produced pieces.
  */
-export function expandMacro(node: SyntaxNode, shift: number, fileText: string): Expansion | undefined {
+export function expandMacros(macros: readonly SyntaxNode[], shiftOf: (n: SyntaxNode) => number, fileText: string): Expansion[] {
+  const plans: MacroPlan[] = [];
+  for (const m of macros) {
+    const p = planMacro(m, shiftOf(m), fileText);
+    if (p) plans.push(p);
+  }
+  // Select pieces: one batch, no alternatives.
+  const selectPieces = plans.flatMap((p) => p.selectPlans ?? []);
+  if (selectPieces.length > 0) parseBatch(selectPieces, fileText);
+  // Other macros: try each reading in turn, batching every macro still unresolved.
+  let pending = plans.filter((p) => !p.selectPlans);
+  for (let round = 0; pending.length > 0 && round < 3; round++) {
+    const batch: PiecePlan[] = [];
+    const failed = new Set<MacroPlan>();
+    for (const mp of pending) {
+      const attempt = mp.attempts[round];
+      if (!attempt) continue;
+      for (const a of attempt) {
+        batch.push({
+          ...a,
+          done: (piece) => {
+            if (piece) mp.expansion.pieces.push(piece);
+            else failed.add(mp);
+          },
+        });
+      }
+    }
+    if (batch.length === 0) break;
+    parseBatch(batch, fileText);
+    for (const mp of pending) {
+      if (failed.has(mp)) mp.expansion.pieces = [];
+      else if (mp.attempts[round]) mp.expansion.kind = mp.attempts[round]![0]!.role as Expansion['kind'];
+    }
+    pending = pending.filter((mp) => failed.has(mp));
+  }
+  return plans
+    .map((p) => p.expansion)
+    .filter((e) => (e.kind === 'select' ? e.branches.length > 0 : e.pieces.length > 0));
+}
+
+function planMacro(node: SyntaxNode, shift: number, fileText: string): MacroPlan | undefined {
   const name = macroName(node);
   if (!name || OPAQUE_MACROS.has(name)) return undefined;
   const tt = tokenTreeOf(node);
-  if (!tt || tt.childCount < 2) return undefined;
-  const open = tt.child(0)!;
-  const close = tt.child(tt.childCount - 1)!;
+  if (!tt) return undefined;
+  const n = tt.childCount;
+  if (n < 3) return undefined; // empty body
+  const open = tt.firstChild!;
+  const close = tt.lastChild!;
   const bodyStart = open.endIndex + shift;
   const bodyEnd = close.startIndex + shift;
-  const base: Expansion = { macro: node, name, kind: 'args', pieces: [], branches: [], biased: false };
-
-  if (SELECT_MACROS.has(name)) return expandSelect(base, tt, shift, fileText);
-
-  const firstTok = tt.childCount > 2 ? tt.child(1)! : undefined;
-  const looksLikeItems = open.type === '{' && firstTok !== undefined && ITEM_KEYWORDS.has(firstTok.type === 'identifier' ? firstTok.text : firstTok.type);
-  const attempts: Array<() => Piece | undefined> = [];
-  const items = () =>
-    parsePiece(fileText, bodyStart, bodyEnd, '', '', 'items', () => undefined);
-  const args = () =>
-    parsePiece(fileText, bodyStart, bodyEnd, ARGS_PREFIX, EXPR_SUFFIX, 'args', (body) => {
-      const call = firstNamed(firstNamed(body));
-      return call?.type === 'call_expression' ? call.childForFieldName('arguments') ?? undefined : undefined;
-    });
-  const stmts = () =>
-    parsePiece(fileText, bodyStart, bodyEnd, STMTS_PREFIX, STMTS_SUFFIX, 'statements', (body) => body);
-  if (looksLikeItems) attempts.push(items, stmts);
-  else if (open.type === '{') attempts.push(stmts, args, items);
-  else attempts.push(args, stmts);
-  for (const attempt of attempts) {
-    const piece = attempt();
-    if (piece) {
-      base.kind = piece.role as Expansion['kind'];
-      base.pieces.push(piece);
-      return base;
-    }
+  if (!/\S/.test(fileText.slice(bodyStart, bodyEnd))) return undefined;
+  const expansion: Expansion = { macro: node, name, kind: 'args', pieces: [], branches: [], biased: false };
+  if (SELECT_MACROS.has(name)) {
+    const selectPlans = planSelect(expansion, tt, shift);
+    return selectPlans ? { expansion, attempts: [], selectPlans } : undefined;
   }
-  return undefined;
+  const first = tt.child(1)!;
+  const firstWord = first.type === 'identifier' ? first.text : first.type;
+  const piece = (role: 'args' | 'statements' | 'items') => [{ role, start: bodyStart, end: bodyEnd, wrap: WRAP[role] }];
+  const attempts =
+    open.type === '{'
+      ? ITEM_KEYWORDS.has(firstWord)
+        ? [piece('items'), piece('statements')]
+        : [piece('statements'), piece('args'), piece('items')]
+      : [piece('args'), piece('statements')];
+  return { expansion, attempts };
 }
 
 /**
  * `select!` body grammar: `[biased;] (pattern = future [, if precondition] => handler[,])* [else => handler]`.
  * The token tree keeps nested delimiters as sub-trees, so separators are found at the top level.
  */
-function expandSelect(base: Expansion, tt: SyntaxNode, shift: number, fileText: string): Expansion | undefined {
-  base.kind = 'select';
+function planSelect(exp: Expansion, tt: SyntaxNode, shift: number): PiecePlan[] | undefined {
+  exp.kind = 'select';
   const toks: SyntaxNode[] = [];
-  for (let i = 1; i < tt.childCount - 1; i++) {
-    const c = tt.child(i)!;
+  const kids = tt.children;
+  for (let i = 1; i < kids.length - 1; i++) {
+    const c = kids[i]!;
     if (c.type !== 'line_comment' && c.type !== 'block_comment') toks.push(c);
   }
+  const plans: PiecePlan[] = [];
   let i = 0;
   if (toks[0]?.text === 'biased' && toks[1]?.type === ';') {
-    base.biased = true;
+    exp.biased = true;
     i = 2;
   }
   const start = (t: SyntaxNode) => t.startIndex + shift;
@@ -170,6 +219,8 @@ function expandSelect(base: Expansion, tt: SyntaxNode, shift: number, fileText: 
     for (let k = from; k < toks.length; k++) if (pred(toks[k]!, k)) return k;
     return -1;
   };
+  const plan = (role: PieceRole, s: number, e: number, wrap: Wrapper, set: (p: Piece) => void) =>
+    plans.push({ role, start: s, end: e, wrap, done: (p) => p && set(p) });
   while (i < toks.length) {
     const branch: SelectBranch = { isFallback: false };
     const arrow = find(i, (t) => t.type === '=>');
@@ -179,28 +230,68 @@ function expandSelect(base: Expansion, tt: SyntaxNode, shift: number, fileText: 
       branch.isFallback = arrow === i + 1 && FALLBACK_BRANCHES.has(toks[i]!.text);
       if (!branch.isFallback) break;
     } else {
-      if (eq > i) branch.pattern = parsePiece(fileText, start(toks[i]!), end(toks[eq - 1]!), PATTERN_PREFIX, PATTERN_SUFFIX, 'pattern', (body) => firstNamed(body)?.childForFieldName('pattern') ?? undefined);
+      if (eq > i) plan('pattern', start(toks[i]!), end(toks[eq - 1]!), WRAP.pattern, (p) => (branch.pattern = p));
       const ifAt = find(eq + 1, (t, k) => k < arrow && t.type === 'if' && toks[k - 1]?.type === ',');
       const futEnd = ifAt === -1 ? arrow : ifAt - 1;
-      if (futEnd > eq + 1) branch.future = exprPiece(fileText, start(toks[eq + 1]!), end(toks[futEnd - 1]!), 'future');
-      if (ifAt !== -1 && arrow > ifAt + 1) branch.precondition = exprPiece(fileText, start(toks[ifAt + 1]!), end(toks[arrow - 1]!), 'precondition');
+      if (futEnd > eq + 1) plan('future', start(toks[eq + 1]!), end(toks[futEnd - 1]!), WRAP.expr, (p) => (branch.future = p));
+      if (ifAt !== -1 && arrow > ifAt + 1) plan('precondition', start(toks[ifAt + 1]!), end(toks[arrow - 1]!), WRAP.expr, (p) => (branch.precondition = p));
     }
     // A handler is a block (then an optional comma) or an expression up to the next top-level comma.
-    let next: number;
     const h = toks[arrow + 1];
     if (!h) break;
+    let next: number;
     if (h.type === 'token_tree' && h.text.startsWith('{')) {
-      branch.handler = exprPiece(fileText, start(h), end(h), 'handler');
+      plan('handler', start(h), end(h), WRAP.expr, (p) => (branch.handler = p));
       next = toks[arrow + 2]?.type === ',' ? arrow + 3 : arrow + 2;
     } else {
       const comma = find(arrow + 1, (t) => t.type === ',');
       const last = comma === -1 ? toks.length - 1 : comma - 1;
-      branch.handler = exprPiece(fileText, start(h), end(toks[last]!), 'handler');
+      plan('handler', start(h), end(toks[last]!), WRAP.expr, (p) => (branch.handler = p));
       next = comma === -1 ? toks.length : comma + 1;
     }
-    for (const p of [branch.pattern, branch.future, branch.precondition, branch.handler]) if (p) base.pieces.push(p);
-    base.branches.push(branch);
+    exp.branches.push(branch);
     i = next;
   }
-  return base.branches.length > 0 ? base : undefined;
+  if (exp.branches.length === 0) return undefined;
+  // Pieces are listed in source order once parsed.
+  const order = new Map(plans.map((p, k) => [p, k]));
+  const parsed: Array<[number, Piece]> = [];
+  for (const p of plans) {
+    const done = p.done;
+    p.done = (piece) => {
+      done(piece);
+      if (piece) {
+        parsed.push([order.get(p)!, piece]);
+        parsed.sort((a, b) => a[0] - b[0]);
+        exp.pieces = parsed.map((x) => x[1]);
+      }
+    };
+  }
+  return plans;
+}
+
+/** Parse every plan in one tree; a plan whose wrapper has a syntax error gets `undefined`. */
+function parseBatch(plans: PiecePlan[], fileText: string): void {
+  const parts: string[] = [];
+  const wrapperStarts: number[] = [];
+  const textStarts: number[] = [];
+  let len = 0;
+  for (const p of plans) {
+    wrapperStarts.push(len);
+    textStarts.push(len + p.wrap.prefix.length);
+    const text = p.wrap.prefix + fileText.slice(p.start, p.end) + p.wrap.suffix + '\n';
+    parts.push(text);
+    len += text.length;
+  }
+  const tree = parse(parts.join(''));
+  const byStart = new Map<number, SyntaxNode>();
+  for (const w of tree.rootNode.namedChildren) byStart.set(w.startIndex, w);
+  plans.forEach((p, k) => {
+    const w = byStart.get(wrapperStarts[k]!);
+    // A body that is not Rust (a DSL macro, or code mid-edit) stays opaque rather than misread.
+    if (!w || w.hasError || (w.type !== 'function_item' && w.type !== 'mod_item')) return p.done(undefined);
+    const root = p.wrap.pick(w);
+    if (!root) return p.done(undefined);
+    p.done({ role: p.role, tree, shift: p.start - textStarts[k]!, root, wrapperStart: wrapperStarts[k]!, wrapperEnd: w.endIndex });
+  });
 }

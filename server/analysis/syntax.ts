@@ -1,77 +1,156 @@
 // One file's syntax as rules see it: the tree-sitter tree plus the re-parsed bodies of its
 // macros, joined into a single tree. Rules must go through this facade for parents, offsets
-// and spans, because a node inside a macro piece has offsets relative to its own snippet.
+// and spans, because a node inside a macro piece has offsets relative to its batch tree.
 import type { SyntaxNode, Tree } from '../../grammars/rust.js';
-import { expandMacro, type Expansion, type Piece } from './macros.js';
+import { expandMacros, type Expansion, type Piece } from './macros.js';
 import type { LineIndex } from './line-index.js';
 import type { Span } from './types.js';
 
 const MAX_MACRO_DEPTH = 6;
+
+/**
+ * Node types collected in one native pass when a file is analysed. Other types are collected
+ * lazily per request; `identifier` is deliberately not here (there are millions on a large
+ * workspace — ask for them `within` a container instead).
+ */
+export const EAGER_TYPES: readonly string[] = [
+  'macro_invocation', 'line_comment', 'block_comment', 'call_expression', 'await_expression',
+  'function_item', 'function_signature_item', 'impl_item', 'trait_item', 'struct_item', 'use_declaration',
+  'let_declaration', 'expression_statement', 'loop_expression', 'while_expression', 'for_expression',
+  'closure_expression', 'async_block', 'match_expression', 'return_expression', 'field_expression',
+  'attribute_item', 'if_expression', 'macro_definition',
+];
 
 interface PieceLink {
   piece: Piece;
   macro: SyntaxNode;
 }
 
+/** Nodes of one type in source order, with their file offsets (read once from the binding). */
+interface Bucket {
+  nodes: SyntaxNode[];
+  starts: number[];
+  ends: number[];
+}
+
 export class FileSyntax {
-  private readonly buckets = new Map<string, SyntaxNode[]>();
-  private readonly shifts = new WeakMap<Tree, number>();
-  private readonly links = new WeakMap<Tree, PieceLink>();
+  private readonly buckets = new Map<string, Bucket>();
+  /** Per batch tree: its pieces sorted by wrapper start. The main tree has none. */
+  private readonly pieceTables = new WeakMap<Tree, PieceLink[]>();
   private readonly expansions = new Map<string, Expansion>();
   private readonly treeIds = new WeakMap<Tree, number>();
+  /** Per tree: [start, end) tree offsets of its expanded macros, whose flat tokens are hidden. */
+  private readonly hidden = new WeakMap<Tree, Array<[number, number]>>();
+  private readonly batchTrees: Tree[] = [];
   private nextTreeId = 0;
-  /** Trees of macro pieces; kept so the nodes handed to rules stay valid. */
-  readonly pieceTrees: Tree[] = [];
 
   constructor(
     readonly tree: Tree,
     readonly text: string,
     readonly lines: LineIndex,
+    eager: readonly string[] = EAGER_TYPES,
   ) {
-    this.shifts.set(tree, 0);
-    this.walk(tree.rootNode, 0, 0);
+    const types = [...new Set([...eager, 'macro_invocation'])];
+    const raw = new Map<string, SyntaxNode[]>(types.map((t) => [t, []]));
+    let level: SyntaxNode[] = [tree.rootNode];
+    for (let depth = 0; level.length > 0; depth++) {
+      const macros: SyntaxNode[] = [];
+      for (const root of level) {
+        for (const node of root.descendantsOfType(types)) {
+          const type = node.type;
+          raw.get(type)!.push(node);
+          if (type === 'macro_invocation') macros.push(node);
+        }
+      }
+      level = [];
+      if (depth >= MAX_MACRO_DEPTH || macros.length === 0) break;
+      for (const exp of expandMacros(macros, (n) => this.shiftOf(n), text)) {
+        const m = exp.macro;
+        this.expansions.set(this.key(m), exp);
+        let ranges = this.hidden.get(m.tree);
+        if (!ranges) this.hidden.set(m.tree, (ranges = []));
+        ranges.push([m.startIndex, m.endIndex]);
+        for (const piece of exp.pieces) {
+          let table = this.pieceTables.get(piece.tree);
+          if (!table) {
+            this.pieceTables.set(piece.tree, (table = []));
+            this.batchTrees.push(piece.tree);
+          }
+          table.push({ piece, macro: m });
+          level.push(piece.root);
+        }
+      }
+      for (const t of this.batchTrees) this.pieceTables.get(t)!.sort((a, b) => a.piece.wrapperStart - b.piece.wrapperStart);
+    }
+    for (const [type, nodes] of raw) this.buckets.set(type, this.bucket(nodes));
   }
 
   get root(): SyntaxNode {
     return this.tree.rootNode;
   }
 
-  /** Every named node of `type`, the main tree and macro pieces together, in source order. */
-  nodes(type: string): readonly SyntaxNode[] {
-    return this.buckets.get(type) ?? [];
+  /** Trees holding macro pieces (kept so that their nodes stay valid). */
+  get pieceTrees(): readonly Tree[] {
+    return this.batchTrees;
   }
 
-  /** Nodes of `type` lying inside `container` (macro pieces included). */
+  /** Every named node of `type`, the main tree and macro pieces together, in source order. */
+  nodes(type: string): readonly SyntaxNode[] {
+    let b = this.buckets.get(type);
+    if (!b) {
+      b = this.gather(this.root, type);
+      this.buckets.set(type, b);
+    }
+    return b.nodes;
+  }
+
+  /** Nodes of `type` lying inside `container` (itself included; macro pieces included). */
   within(type: string, container: SyntaxNode): SyntaxNode[] {
-    const all = this.nodes(type);
+    const b = this.buckets.get(type) ?? this.gather(container, type);
     const s = this.start(container);
     const e = this.end(container);
+    const { starts, ends, nodes } = b;
     let lo = 0;
-    let hi = all.length;
+    let hi = starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.start(all[mid]!) < s) lo = mid + 1;
+      if (starts[mid]! < s) lo = mid + 1;
       else hi = mid;
     }
     const out: SyntaxNode[] = [];
-    for (let i = lo; i < all.length; i++) {
-      const n = all[i]!;
-      if (this.start(n) >= e) break;
-      if (this.end(n) <= e) out.push(n);
-    }
+    for (let i = lo; i < starts.length && starts[i]! < e; i++) if (ends[i]! <= e) out.push(nodes[i]!);
+    // A zero-width container still holds a node starting at its start.
+    if (s === e) for (let i = lo; i < starts.length && starts[i] === s; i++) if (ends[i] === e && !out.includes(nodes[i]!)) out.push(nodes[i]!);
     return out;
   }
 
+  private link(node: SyntaxNode, at: number): PieceLink | undefined {
+    const table = this.pieceTables.get(node.tree);
+    if (!table) return undefined;
+    let lo = 0;
+    let hi = table.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const p = table[mid]!.piece;
+      if (at < p.wrapperStart) hi = mid - 1;
+      else if (at > p.wrapperEnd) lo = mid + 1;
+      else return table[mid];
+    }
+    return undefined;
+  }
+
   shiftOf(node: SyntaxNode): number {
-    return this.shifts.get(node.tree) ?? 0;
+    return this.link(node, node.startIndex)?.piece.shift ?? 0;
   }
 
   start(node: SyntaxNode): number {
-    return node.startIndex + this.shiftOf(node);
+    const s = node.startIndex;
+    return s + (this.link(node, s)?.piece.shift ?? 0);
   }
 
   end(node: SyntaxNode): number {
-    return node.endIndex + this.shiftOf(node);
+    const e = node.endIndex;
+    return e + (this.link(node, e)?.piece.shift ?? 0);
   }
 
   span(node: SyntaxNode): Span {
@@ -101,7 +180,7 @@ export class FileSyntax {
 
   /** The parent, stepping out of a macro piece to the macro invocation that holds it. */
   parent(node: SyntaxNode): SyntaxNode | undefined {
-    const link = this.links.get(node.tree);
+    const link = this.link(node, node.startIndex);
     if (link && link.piece.root.id === node.id) return link.macro;
     return node.parent ?? undefined;
   }
@@ -112,7 +191,7 @@ export class FileSyntax {
 
   /** The macro piece a node sits in, if any (the innermost). */
   pieceOf(node: SyntaxNode): PieceLink | undefined {
-    return this.links.get(node.tree);
+    return this.link(node, node.startIndex);
   }
 
   expansion(macro: SyntaxNode): Expansion | undefined {
@@ -123,35 +202,38 @@ export class FileSyntax {
     return this.expansions.values();
   }
 
-  private walk(root: SyntaxNode, shift: number, depth: number): void {
-    const cursor = root.walk();
-    for (;;) {
-      const type = cursor.nodeType;
-      let descend = true;
-      if (cursor.nodeIsNamed) {
-        const node = cursor.currentNode;
-        let bucket = this.buckets.get(type);
-        if (!bucket) this.buckets.set(type, (bucket = []));
-        bucket.push(node);
-        if (type === 'macro_invocation' && depth < MAX_MACRO_DEPTH) {
-          const exp = expandMacro(node, shift, this.text);
-          if (exp) {
-            this.expansions.set(this.key(node), exp);
-            // The flat tokens are replaced by the re-parsed pieces.
-            descend = false;
-            for (const piece of exp.pieces) {
-              this.shifts.set(piece.tree, piece.shift);
-              this.links.set(piece.tree, { piece, macro: node });
-              this.pieceTrees.push(piece.tree);
-              this.walk(piece.root, piece.shift, depth + 1);
-            }
-          }
-        }
-      }
-      if (descend && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return;
-      }
+  private isHidden(node: SyntaxNode, startInTree: number): boolean {
+    const ranges = this.hidden.get(node.tree);
+    if (!ranges) return false;
+    for (const [a, b] of ranges) if (startInTree > a && startInTree < b) return true;
+    return false;
+  }
+
+  /** Sort collected nodes into source order (parents before children) and drop macro tokens. */
+  private bucket(nodes: SyntaxNode[]): Bucket {
+    const entries: Array<{ n: SyntaxNode; s: number; e: number }> = [];
+    for (const n of nodes) {
+      const s = n.startIndex;
+      if (this.isHidden(n, s)) continue;
+      const shift = this.link(n, s)?.piece.shift ?? 0;
+      entries.push({ n, s: s + shift, e: n.endIndex + shift });
     }
+    entries.sort((a, b) => a.s - b.s || b.e - a.e);
+    return { nodes: entries.map((x) => x.n), starts: entries.map((x) => x.s), ends: entries.map((x) => x.e) };
+  }
+
+  /** Nodes of a type that was not collected eagerly, under `container`. */
+  private gather(container: SyntaxNode, type: string): Bucket {
+    const found: SyntaxNode[] = [];
+    const visit = (root: SyntaxNode) => {
+      found.push(...root.descendantsOfType(type));
+      for (const m of this.within('macro_invocation', root)) {
+        if (m.tree !== root.tree) continue;
+        const exp = this.expansion(m);
+        if (exp) for (const p of exp.pieces) visit(p.root);
+      }
+    };
+    visit(container);
+    return this.bucket(found);
   }
 }

@@ -13,22 +13,52 @@ export interface UnsafeChain {
 
 export class WorkspaceIndex implements TypeLookup {
   private readonly files = new Map<string, FileFacts>();
-  private byName = new Map<string, Array<{ fn: FnFact; file: string }>>();
-  private fields = new Map<string, Map<string, FieldFact>>();
-  private dirty = false;
+  private readonly byName = new Map<string, Array<{ fn: FnFact; file: string }>>();
+  private readonly fields = new Map<string, Map<string, FieldFact & { file: string }>>();
 
   /** Replace one file's facts; true when other files' results may change. */
   update(facts: FileFacts): boolean {
     const old = this.files.get(facts.path);
+    if (old) this.unlink(old);
     this.files.set(facts.path, facts);
-    this.dirty = true;
+    this.link(facts);
     return old?.signature !== facts.signature;
   }
 
   remove(path: string): boolean {
-    const had = this.files.delete(path);
-    if (had) this.dirty = true;
-    return had;
+    const old = this.files.get(path);
+    if (!old) return false;
+    this.unlink(old);
+    this.files.delete(path);
+    return true;
+  }
+
+  private link(facts: FileFacts): void {
+    for (const fn of facts.fns) {
+      const list = this.byName.get(fn.name);
+      if (list) list.push({ fn, file: facts.path });
+      else this.byName.set(fn.name, [{ fn, file: facts.path }]);
+    }
+    for (const f of facts.fields) {
+      let m = this.fields.get(f.struct);
+      if (!m) this.fields.set(f.struct, (m = new Map()));
+      m.set(f.field, { ...f, file: facts.path });
+    }
+  }
+
+  private unlink(facts: FileFacts): void {
+    for (const fn of facts.fns) {
+      const list = this.byName.get(fn.name);
+      if (!list) continue;
+      const kept = list.filter((e) => e.file !== facts.path);
+      if (kept.length > 0) this.byName.set(fn.name, kept);
+      else this.byName.delete(fn.name);
+    }
+    for (const f of facts.fields) {
+      const m = this.fields.get(f.struct);
+      if (m?.get(f.field)?.file === facts.path) m.delete(f.field);
+      if (m && m.size === 0) this.fields.delete(f.struct);
+    }
   }
 
   get(path: string): FileFacts | undefined {
@@ -43,27 +73,7 @@ export class WorkspaceIndex implements TypeLookup {
     return this.files.size;
   }
 
-  private rebuild(): void {
-    if (!this.dirty) return;
-    this.byName = new Map();
-    this.fields = new Map();
-    for (const [file, facts] of this.files) {
-      for (const fn of facts.fns) {
-        const list = this.byName.get(fn.name);
-        if (list) list.push({ fn, file });
-        else this.byName.set(fn.name, [{ fn, file }]);
-      }
-      for (const f of facts.fields) {
-        let m = this.fields.get(f.struct);
-        if (!m) this.fields.set(f.struct, (m = new Map()));
-        m.set(f.field, f);
-      }
-    }
-    this.dirty = false;
-  }
-
   fnsNamed(name: string): ReadonlyArray<{ fn: FnFact; file: string }> {
-    this.rebuild();
     return this.byName.get(name) ?? [];
   }
 
@@ -85,12 +95,10 @@ export class WorkspaceIndex implements TypeLookup {
   }
 
   fieldType(struct: string, field: string): string | undefined {
-    this.rebuild();
     return this.fields.get(struct)?.get(field)?.type;
   }
 
   fieldFact(struct: string, field: string): FieldFact | undefined {
-    this.rebuild();
     return this.fields.get(struct)?.get(field);
   }
 

@@ -110,7 +110,7 @@ export class ConsoleClient extends EventEmitter<Events> {
       'grpc.use_local_subchannel_pool': 1,
       ...opts.channelOptions,
     };
-    this.current = { kind: 'connecting', target: this.target.grpcTarget };
+    this.current = { kind: 'disconnected', target: this.target.grpcTarget, reason: 'not started' };
   }
 
   get state(): ConnectionState {

@@ -4,6 +4,7 @@
  * wire exactly as the real subscriber sent them, and so can garbage.
  */
 import * as grpc from '@grpc/grpc-js';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRecording } from '../../server/live/recording.js';
@@ -84,12 +85,14 @@ function taskIdOf(request: Buffer): string {
   return value.toString();
 }
 
+export interface FramesOptions {
+  paceMs?: number;
+  then?: 'hang' | 'end' | { code: grpc.status; details?: string };
+}
+
 export const scripts = {
   /** Sends frames (optionally paced), then ends as told; default keeps the stream open. */
-  frames(
-    frames: readonly Uint8Array[],
-    opts: { paceMs?: number; then?: 'hang' | 'end' | { code: grpc.status; details?: string } } = {},
-  ): StreamScript {
+  frames(frames: readonly Uint8Array[], opts: FramesOptions = {}): StreamScript {
     return async (call) => {
       for (const f of frames) {
         if (call.cancelled) return;
@@ -102,7 +105,7 @@ export const scripts = {
       else call.fail(then.code, then.details);
     };
   },
-  recording(name: string, opts?: Parameters<typeof scripts.frames>[1]): StreamScript {
+  recording(name: string, opts?: FramesOptions): StreamScript {
     return scripts.frames(readRecording(fixture(name)), opts);
   },
   status(code: grpc.status, details = ''): StreamScript {
@@ -115,13 +118,15 @@ export class FakeConsole {
   private constructor(
     private readonly server: grpc.Server,
     readonly port: number,
+    private readonly bind: string,
   ) {}
 
+  /** What a client should dial: `127.0.0.1:PORT`, or the `unix:` path it was bound to. */
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return this.bind.startsWith('unix:') ? this.bind : `127.0.0.1:${this.port}`;
   }
 
-  static async start(opts: FakeConsoleOptions = {}, port = 0): Promise<FakeConsole> {
+  static async start(opts: FakeConsoleOptions = {}, bind = '127.0.0.1:0'): Promise<FakeConsole> {
     const server = new grpc.Server({ 'grpc.max_send_message_length': -1 });
     let fake: FakeConsole | undefined;
     const stream = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
@@ -173,9 +178,9 @@ export class FakeConsole {
     };
     server.addService(definition, handlers);
     const bound = await new Promise<number>((res, rej) =>
-      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
+      server.bindAsync(bind, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
     );
-    fake = new FakeConsole(server, bound);
+    fake = new FakeConsole(server, bound, bind);
     return fake;
   }
 
@@ -192,5 +197,49 @@ export class FakeConsole {
         res();
       }, 200).unref();
     });
+  }
+}
+
+/**
+ * TCP pass-through in front of a FakeConsole. `dropConnections()` destroys
+ * the sockets without any HTTP/2 goodbye, which is what a client sees when
+ * the instrumented process exits (grpc-js reports UNAVAILABLE "Connection dropped").
+ */
+export class DroppableProxy {
+  private readonly sockets = new Set<Socket>();
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  static async start(upstreamPort: number): Promise<DroppableProxy> {
+    let proxy: DroppableProxy | undefined;
+    const server = createServer((down) => {
+      const up = connect(upstreamPort, '127.0.0.1');
+      for (const s of [down, up]) {
+        proxy!.sockets.add(s);
+        s.on('close', () => proxy!.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      down.pipe(up).pipe(down);
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const addr = server.address();
+    proxy = new DroppableProxy(server, typeof addr === 'object' && addr ? addr.port : 0);
+    return proxy;
+  }
+
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  close(): Promise<void> {
+    this.dropConnections();
+    return new Promise((res) => this.server.close(() => res()));
   }
 }

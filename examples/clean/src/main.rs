@@ -30,13 +30,21 @@ async fn count_hit(shared: &Shared, key: &str) -> usize {
         let mut hits = shared.hits.lock().unwrap();
         *hits.entry(key.to_string()).or_insert(0) += 1;
     }
-    let names = shared.names.read().unwrap();
-    let known = names.len();
-    drop(names);
     let total = shared.hits.lock().unwrap().len(); // temporary guard, dropped at `;`
     *shared.fast.lock() += 1;
     sleep(Duration::from_millis(1)).await;
-    known + total
+    total
+}
+
+// guard-across-await: released with `drop` before the await. (rustc's `Send`
+// check still counts `names` as live, so this future cannot be spawned, but
+// at run time the lock is free during the await.)
+async fn known_names(shared: &Shared) -> usize {
+    let names = shared.names.read().unwrap();
+    let known = names.len();
+    drop(names);
+    sleep(Duration::from_millis(1)).await;
+    known
 }
 
 // guard-across-await: a tokio::sync::Mutex guard may be held across an await.
@@ -219,6 +227,14 @@ async fn combine() -> u64 {
     next.await + fetch(1).await
 }
 
+// sequential-futures: spawned tasks already run concurrently; awaiting their
+// handles one after another is fine.
+async fn spawned_pair() -> u64 {
+    let a = tokio::spawn(fetch(10));
+    let b = tokio::spawn(fetch(20));
+    a.await.unwrap_or(0) + b.await.unwrap_or(0)
+}
+
 // vec-remove-front: a VecDeque as queue; `remove(0)` on a Vec only once.
 async fn drain(mut queue: VecDeque<Vec<u8>>, mut batch: Vec<String>) -> usize {
     let mut total = 0;
@@ -248,7 +264,7 @@ async fn main() -> io::Result<()> {
         let hits = handle.await.expect("worker panicked");
         println!("hits: {hits}");
     }
-    println!("{} / {:?}", report(&shared).await, audit_then_total(&shared).await);
+    println!("{} / {:?} / {}", report(&shared).await, audit_then_total(&shared).await, known_names(&shared).await);
 
     let (shutdown_tx, _) = broadcast::channel(1);
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -279,7 +295,7 @@ async fn main() -> io::Result<()> {
         "header={header:?} worker={worker_got} reply={:?} polls={polls} lens={:?} combined={} drained={} file={}",
         reply_rx.await.ok(),
         gather(vec!["x".into(), "yy".into()]).await,
-        combine().await,
+        combine().await + spawned_pair().await,
         drain(VecDeque::from(vec![vec![1, 2], vec![3]]), vec!["a".into()]).await,
         load_file("clean.txt".into()).await.map(|t| t.len()).unwrap_or(0),
     );

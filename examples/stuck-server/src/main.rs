@@ -4,7 +4,7 @@
 //! SUB, PUB, STATS, DUMP. Admin port: SNAPSHOT, COMPACT, HOT, SHUTDOWN.
 //! With `KV_PRIMARY` set, the node also follows a primary's replication stream.
 //!
-//! This crate is an awaitlens demo: lines ending in `//~ rule-id` carry a
+//! This crate is an awaitlens demo: a line with a trailing `//~` marker carries a
 //! planted bug; everything else is meant to be correct.
 
 mod conn;

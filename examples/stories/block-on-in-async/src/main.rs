@@ -1,6 +1,8 @@
 //! Story: "Accidental blocking call starves the runtime, variant 1: calling
 //! `block_on` from the `futures` crate" inside a task. The worker thread is
-//! parked inside `block_on`, so other tasks on it stop making progress.
+//! parked inside `block_on`, so other tasks on it stop making progress. On this
+//! current-thread runtime the config provider can never run: the program hangs
+//! (on a multi-thread runtime it "only" takes a worker away for 100 ms).
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +18,7 @@ async fn handle_request(id: u32, config_rx: oneshot::Receiver<String>) -> String
     format!("request {id} with config {config}")
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let start = Instant::now();
     let (config_tx, config_rx) = oneshot::channel();

@@ -73,7 +73,7 @@ async fn main() -> io::Result<()> {
     while let Ok(Some(_)) = tokio::time::timeout(Duration::from_secs(1), frames_rx.recv()).await {
         received += 1;
     }
-    println!("received {received} of 20 frames");
+    println!("received {received} frames; 20 were sent (lost or misparsed frames show the desync)");
     let _ = tokio::join!(sender, tuner);
     reader.abort();
     Ok(())

@@ -1,0 +1,126 @@
+// Which calls are known to hand back a future: workspace `async fn`s and fns returning
+// `impl Future` / boxed futures, and async APIs from the knowledge files. Shared by rules that
+// reason about futures being dropped, delayed or awaited in sequence. Unknown means "not a
+// future": rules built on this must stay quiet rather than guess.
+import type { SyntaxNode } from '../../grammars/rust.js';
+import type { Knowledge } from './knowledge.js';
+import { lastSegment } from './knowledge.js';
+import { findBoundIdent, type Resolver } from './resolve.js';
+import type { FileSyntax } from './syntax.js';
+import { collectUses } from './uses.js';
+import type { WorkspaceIndex } from './workspace-index.js';
+
+export interface FutureLookup {
+  readonly path: string;
+  readonly syntax: FileSyntax;
+  readonly resolver: Resolver;
+  readonly index: WorkspaceIndex;
+  readonly knowledge: Knowledge;
+}
+
+/** Attributes that turn an `async fn` into a plain fn that runs a runtime (`#[tokio::main]`, `#[tokio::test]`). */
+const RUNTIME_ENTRY = /^#\s*\[\s*(?:[\w:]*::)?(?:main|test)\b/;
+
+/** A short description of the future-returning callee (`\`do_work()\``), or undefined when the call is not known to return one. */
+export function futureOf(ctx: FutureLookup, call: SyntaxNode): string | undefined {
+  const { resolver, index, knowledge } = ctx;
+  const path = resolver.calleePath(call);
+  if (path) {
+    const api = knowledge.asyncFn(path);
+    if (api?.kind === 'fn') return `\`${path}(..)\``;
+    const segs = path.split('::');
+    const name = segs[segs.length - 1]!;
+    if (segs.length === 1) {
+      // A local closure or fn-typed parameter shadows any workspace fn of the same name.
+      const callee = calleeIdent(call);
+      if (callee && isLocalName(ctx, callee)) return undefined;
+      // A free fn: every workspace fn of that name must return a future (names repeat across modules).
+      const free = index.fnsNamed(name).filter(({ fn }) => fn.implType === undefined && fn.traitName === undefined);
+      if (!(free.length > 0 && free.every(({ fn }) => fn.future))) return undefined;
+      return isRuntimeEntryHere(ctx, free) ? undefined : `\`${name}()\``;
+    }
+    let owner = segs[segs.length - 2]!;
+    if (owner === 'Self') owner = lastSegment(resolver.implTypeOf(call) ?? '');
+    const assoc = index.fnsNamed(name).filter(({ fn }) => fn.implType === owner);
+    return assoc.length > 0 && assoc.every(({ fn }) => fn.future) ? `\`${owner}::${name}()\`` : undefined;
+  }
+  const m = resolver.methodCall(call);
+  if (!m) return undefined;
+  const recvType = resolver.typeOf(m.receiver);
+  if (recvType && !importedTwice(ctx.syntax, lastSegment(recvType))) {
+    const api = knowledge.asyncMethod(m.name, recvType);
+    if (api) return `\`${m.receiver.text}.${m.name}()\``;
+    const own = index.fnsNamed(m.name).filter(({ fn }) => fn.implType === lastSegment(recvType));
+    return own.length > 0 && own.every(({ fn }) => fn.future) ? `\`${m.receiver.text}.${m.name}()\`` : undefined;
+  }
+  // Unknown receiver: only a name that is async everywhere in the workspace and in no known sync API.
+  if (knowledge.asyncMethodsNamed(m.name).length > 0) return undefined;
+  const named = index.fnsNamed(m.name).filter(({ fn }) => fn.isMethod);
+  if (named.length > 0 && named.every(({ fn }) => fn.future) && !index.hasSyncMethod(m.name)) return `\`${m.receiver.text}.${m.name}()\``;
+  return undefined;
+}
+
+/** Whether `ident` names a local binding: a let, a parameter, a pattern, or an `if let` / `while let` condition. */
+function isLocalName(ctx: FutureLookup, ident: SyntaxNode): boolean {
+  if (ctx.resolver.binding(ident)) return true;
+  for (const a of ctx.syntax.ancestors(ident)) {
+    if (a.type === 'function_item') return false;
+    if (a.type !== 'if_expression' && a.type !== 'while_expression') continue;
+    const cond = a.childForFieldName('condition');
+    if (!cond || ctx.syntax.contains(cond, ident)) continue;
+    const lets = cond.type === 'let_condition' ? [cond] : cond.type === 'let_chain' ? cond.namedChildren.filter((c) => c.type === 'let_condition') : [];
+    for (const l of lets) {
+      const pat = l.childForFieldName('pattern');
+      if (pat && findBoundIdent(pat, ident.text)) return true;
+    }
+  }
+  return false;
+}
+
+function calleeIdent(call: SyntaxNode): SyntaxNode | undefined {
+  let fn = call.childForFieldName('function');
+  if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
+  return fn?.type === 'identifier' ? fn : undefined;
+}
+
+/**
+ * Whether one of the candidate fns defined in this file carries `#[tokio::main]` / `#[tokio::test]`:
+ * the macro rewrites it into a sync fn that blocks on the body, so calling it returns no future.
+ * The index keeps no attributes, so candidates in other files are taken as plain async fns.
+ */
+function isRuntimeEntryHere(ctx: FutureLookup, candidates: ReadonlyArray<{ fn: { nameSpan: { start: { offset: number } } }; file: string }>): boolean {
+  const here = candidates.filter((c) => c.file === ctx.path).map((c) => c.fn.nameSpan.start.offset);
+  if (here.length === 0) return false;
+  for (const fn of ctx.syntax.nodes('function_item')) {
+    const name = fn.childForFieldName('name');
+    if (!name || !here.includes(ctx.syntax.start(name))) continue;
+    for (let a = fn.previousNamedSibling; a && (a.type === 'attribute_item' || a.type === 'line_comment' || a.type === 'block_comment'); a = a.previousNamedSibling) {
+      if (a.type === 'attribute_item' && RUNTIME_ENTRY.test(a.text)) return true;
+    }
+  }
+  return false;
+}
+
+const importCounts = new WeakMap<FileSyntax, Map<string, number>>();
+
+/**
+ * Whether `use` declarations in different scopes of this file bring two different paths under
+ * the same name (`use std::sync::Barrier;` in one test fn, `use tokio::sync::Barrier;` in
+ * another). The file-wide use map keeps only one of them, so a type named that way is unknown.
+ */
+export function importedTwice(syntax: FileSyntax, name: string): boolean {
+  let counts = importCounts.get(syntax);
+  if (!counts) {
+    const paths = new Map<string, Set<string>>();
+    for (const decl of syntax.nodes('use_declaration')) {
+      for (const [alias, p] of collectUses([decl]).names) {
+        let set = paths.get(alias);
+        if (!set) paths.set(alias, (set = new Set()));
+        set.add(p);
+      }
+    }
+    counts = new Map([...paths].map(([k, v]) => [k, v.size]));
+    importCounts.set(syntax, counts);
+  }
+  return (counts.get(name) ?? 0) > 1;
+}

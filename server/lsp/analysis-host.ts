@@ -1,0 +1,105 @@
+// The analysis state the server holds, as plain data: the workspace index (facts of every file),
+// the latest findings of every file, and the parse of each open document at its analysed
+// version. Closed files keep only facts and findings — no trees — so memory stays flat however
+// large the workspace. Nothing here knows about LSP.
+import type { SourceDocument } from '../analysis/document.js';
+import { parseFile, type ParsedFile, type RuleFailure } from '../analysis/engine.js';
+import type { Config } from '../analysis/config.js';
+import type { StaticRule } from '../analysis/rule.js';
+import type { Finding } from '../analysis/types.js';
+import { Workspace } from '../workspace/workspace.js';
+
+export interface CheckOutcome {
+  findings: Finding[];
+  failures: RuleFailure[];
+  /** The file's index signature changed: other files' findings may change too. */
+  indexChanged: boolean;
+}
+
+export class AnalysisHost {
+  readonly workspace: Workspace;
+  private readonly findingsByPath = new Map<string, Finding[]>();
+  private readonly parsedOpen = new Map<string, { version: number; text: string; file: ParsedFile }>();
+
+  constructor(config: Config, rules: readonly StaticRule[]) {
+    this.workspace = new Workspace(config, rules);
+  }
+
+  get rules(): readonly StaticRule[] {
+    return this.workspace.rules;
+  }
+
+  get config(): Config {
+    return this.workspace.config;
+  }
+
+  set config(c: Config) {
+    this.workspace.config = c;
+  }
+
+  /** Parse an open document (incrementally, through its own tree) and record its facts. */
+  parseOpen(path: string, doc: SourceDocument): { file: ParsedFile; indexChanged: boolean } {
+    const cached = this.parsedOpen.get(path);
+    if (cached && cached.version === doc.version && cached.text === doc.text) return { file: cached.file, indexChanged: false };
+    const file = parseFile(path, doc.text, this.workspace.index, this.workspace.knowledge, doc.tree);
+    const indexChanged = this.workspace.index.update(file.facts);
+    this.parsedOpen.set(path, { version: doc.version, text: doc.text, file });
+    return { file, indexChanged };
+  }
+
+  /** Analyse an open document at its current version. */
+  checkOpen(path: string, doc: SourceDocument): CheckOutcome {
+    const { file, indexChanged } = this.parseOpen(path, doc);
+    const result = this.workspace.check(file);
+    this.findingsByPath.set(path, result.findings);
+    return { ...result, indexChanged };
+  }
+
+  /** First indexing pass over a closed file: facts only, the tree is dropped right away. */
+  indexClosed(path: string, text: string): boolean {
+    const file = parseFile(path, text, this.workspace.index, this.workspace.knowledge);
+    return this.workspace.index.update(file.facts);
+  }
+
+  /**
+   * Check a closed file against the (complete) index. Its facts are recomputed because they can
+   * depend on other files (return and field types); the index is only touched when they changed,
+   * which keeps it from being rebuilt after every file.
+   */
+  checkClosed(path: string, text: string): CheckOutcome {
+    const file = parseFile(path, text, this.workspace.index, this.workspace.knowledge);
+    let indexChanged = false;
+    if (this.workspace.index.get(path)?.signature !== file.facts.signature) indexChanged = this.workspace.index.update(file.facts);
+    const result = this.workspace.check(file);
+    this.findingsByPath.set(path, result.findings);
+    return { ...result, indexChanged };
+  }
+
+  /** A document was closed: its parse goes, its findings stay until the caller re-checks it. */
+  closeDocument(path: string): void {
+    this.parsedOpen.delete(path);
+  }
+
+  /** The file is gone: drop its facts and findings. True when it was known. */
+  forget(path: string): boolean {
+    this.parsedOpen.delete(path);
+    const had = this.findingsByPath.delete(path);
+    return this.workspace.index.remove(path) || had;
+  }
+
+  findings(path: string): readonly Finding[] | undefined {
+    return this.findingsByPath.get(path);
+  }
+
+  paths(): string[] {
+    return [...this.findingsByPath.keys()];
+  }
+
+  *allFindings(): IterableIterator<Finding> {
+    for (const list of this.findingsByPath.values()) yield* list;
+  }
+
+  ruleMeta(id: string) {
+    return this.workspace.rules.find((r) => r.meta.id === id)?.meta;
+  }
+}
