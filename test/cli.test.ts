@@ -1,10 +1,10 @@
 // The `awaitlens` command line: `main()` in-process for exact output, and a few child processes
 // for the bin wrapper and real exit codes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { main } from '../server/cli/cli.js';
 import type { CliIo } from '../server/cli/io.js';
 import { formatText } from '../server/cli/format-text.js';
@@ -349,7 +349,3 @@ function distIsFresh(): boolean {
   const built = statSync(entry).mtimeMs;
   return ['server', 'rules', 'grammars'].every((d) => newestMtime(join(ROOT, d)) <= built);
 }
-
-afterAll(() => {
-  void mkdirSync;
-});

@@ -43,7 +43,7 @@ export default defineRule({
       const replace = api.replace ? api.replace.replace('$args', argsText(call)) : undefined;
       ctx.report({
         node: call,
-        message: `${name} ${api.why} inside ${where}, so every other task on this runtime worker stalls until it returns; use ${api.instead} instead.`,
+        message: `Inside ${where}, ${name} ${api.why}, so every other task on this runtime worker stalls until it returns (async alternative: ${api.instead}).`,
         fixes: replace ? [{ title: `Replace with \`${api.replace!.replace('($args)', '(..)')}\``, safe: true, edits: [{ node: call, newText: replace }] }] : [],
       });
     }
@@ -71,7 +71,7 @@ function blockingCall(ctx: RuleContext, call: SyntaxNode): { api: BlockingApi; n
   const inner = producer(ctx, m.receiver);
   if (inner && blockingCall(ctx, inner)) return undefined;
   const recvText = m.receiver.text.replace(/\s+/g, ' ');
-  const shown = recvText.length <= 32 && !recvText.includes('\n') ? `${recvText}.${m.name}` : `.${m.name}`;
+  const shown = recvText.length <= 40 && !recvText.includes('\n') ? `${recvText}.${m.name}` : `.${m.name}`;
   return { api, name: `\`${shown}${argText}\`` };
 }
 

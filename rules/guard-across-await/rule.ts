@@ -12,6 +12,14 @@ const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_or_defaul
 const AWAITING_MACROS = new Set(['select', 'select_biased', 'try_select', 'join', 'try_join']);
 const LAZY = /^(?:[\w:]*::)?(?:LazyLock|Lazy|OnceLock|OnceCell)\s*<([\s\S]*)>$/;
 
+const LIFETIME: Record<Holder['kind'], string> = {
+  let: 'its block',
+  match: 'the `match`',
+  'if let': 'the `if let` body',
+  'while let': 'each `while let` iteration',
+  statement: 'the statement',
+};
+
 /** Where a guard lives and until when. */
 interface Holder {
   kind: 'let' | 'match' | 'if let' | 'while let' | 'statement';
@@ -65,7 +73,7 @@ export default defineRule({
       const recv = short(m.receiver.text);
       const subject = holder.name
         ? `\`${holder.name}\` (a ${guardType} taken on line ${line})`
-        : `The ${guardType} from \`${recv}.${m.name}()\` (line ${line}), which lives until the end of the ${holder.kind === 'statement' ? 'statement' : `\`${holder.kind}\``},`;
+        : `The ${guardType} from \`${recv}.${m.name}()\` (line ${line}), which lives until the end of ${LIFETIME[holder.kind]},`;
       const consequence =
         lock.kind === 'cell'
           ? `is still alive at this \`.await\`: code that ${m.name === 'borrow_mut' ? 'borrows' : 'mutably borrows'} \`${recv}\` while the task is suspended panics, and the future is not \`Send\`.`

@@ -13,7 +13,7 @@ export default defineRule({
     summary: 'A hand-written `poll` returns `Poll::Pending` without registering the waker, so the task is never woken.',
     docs: {
       whatItFinds:
-        'A `poll`, `poll_next` or other `poll_*` method in an `impl` block (for `Future`, `Stream`, `AsyncRead`, a `Sink`, or the type itself) that takes a `&mut Context<\'_>`, can return `Poll::Pending` — as `return Poll::Pending`, as the tail expression, or as the value of an `if` branch or `match` arm — and never uses the `Context` at all: no `cx.waker()`, no `cx` handed to an inner `poll`/`poll_*` call or to a macro such as `ready!`, and no `cx` stored. A parameter named `_cx` or `_` is the usual sign.',
+        'A `poll`, `poll_next` or other `poll_*` method in an `impl` block (for `Future`, `Stream`, `AsyncRead`/`AsyncWrite`, a `Sink`, an HTTP `Body`, or the type itself) that takes a `&mut Context<\'_>`, can return `Poll::Pending` — as `return Poll::Pending`, as the tail expression, or as the value of an `if` branch or `match` arm — and never uses the `Context` at all: no `cx.waker()`, no `cx` handed to an inner `poll`/`poll_*` call or to a macro such as `ready!`, and no `cx` stored. A parameter named `_cx` or `_` is the usual sign.',
       whyBad:
         'Returning `Pending` is a promise: "I have arranged for this task to be woken when I can make progress." The only way to keep that promise is through the `Context` — clone its waker and call `wake()` when the event happens, or pass `cx` to an inner future or I/O resource that does so. When `cx` is never touched, nothing holds the waker. The executor parks the task and never polls it again, so whatever awaits this future hangs forever, with no error, no panic and no CPU use. It often goes unnoticed in tests, where some unrelated wake-up happens to poll the task again.',
       example:
@@ -21,7 +21,7 @@ export default defineRule({
       useInstead:
         '// Store the waker where the code that sets the flag can wake it\n// (or use tokio::sync::Notify, which does this for you).\nstruct FlagSet {\n    shared: Arc<Shared>, // { flag: AtomicBool, waker: AtomicWaker }\n}\n\nimpl Future for FlagSet {\n    type Output = ();\n    fn poll(self: Pin<&mut Self>, cx: &mut Context<\'_>) -> Poll<()> {\n        self.shared.waker.register(cx.waker());\n        if self.shared.flag.load(Ordering::Acquire) {\n            Poll::Ready(())\n        } else {\n            Poll::Pending\n        }\n    }\n}\n\n// Or delegate: `Pin::new(&mut self.inner).poll(cx)` registers the waker for you.',
       notes:
-        'Any use of the `Context` parameter counts, including inside macros (`ready!(..)`) and closures, because the rule cannot tell whether that use registers the waker; a `cx` used only for something else is not reported. A `poll` that can only ever return `Pending` (a future that never completes on purpose, such as a test helper) is not reported: waking it would change nothing. Functions outside `impl` blocks and `poll_fn` closures are not checked. There is no automatic fix: where the waker must be stored depends on who produces the event.',
+        'Any use of the `Context` parameter counts, including inside macros (`ready!(..)`) and closures, because the rule cannot tell whether that use registers the waker; a `cx` used only for something else is not reported. A `poll` that can only ever return `Pending` (a future that never completes on purpose, such as a test helper) is not reported: waking it would change nothing. Only inherent impls and impls of the standard poll traits (`Future`, `Stream`, `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`, `Sink`, `http_body::Body`) are checked: a crate\'s own poll-style traits may register the waker in a sibling call. Functions outside `impl` blocks and `poll_fn` closures are not checked either. There is no automatic fix: where the waker must be stored depends on who produces the event.',
     },
   },
   nodeTypes: ['function_item', 'impl_item', 'parameter', 'scoped_identifier', 'identifier', 'return_expression', 'try_expression'],
@@ -50,11 +50,22 @@ export default defineRule({
   },
 });
 
+/**
+ * Traits whose `poll*` contract is "Pending means the waker from this `Context` is registered".
+ * A crate's own traits may split readiness and registration across calls, so they are left alone.
+ */
+const POLL_TRAITS = new Set(['Future', 'Stream', 'TryStream', 'AsyncRead', 'AsyncWrite', 'AsyncBufRead', 'AsyncSeek', 'Sink', 'Body', 'AsyncIterator']);
+
+/** The `impl` holding `fn`: an inherent impl, or an impl of one of the poll-contract traits. */
 function implOf(syntax: FileSyntax, fn: SyntaxNode): SyntaxNode | undefined {
   const p = syntax.parent(fn);
   if (p?.type !== 'declaration_list') return undefined;
   const impl = syntax.parent(p);
-  return impl?.type === 'impl_item' ? impl : undefined;
+  if (impl?.type !== 'impl_item') return undefined;
+  const trait = impl.childForFieldName('trait');
+  if (!trait) return impl;
+  const name = trait.text.replace(/<.*$/s, '').split('::').pop()!.trim();
+  return POLL_TRAITS.has(name) ? impl : undefined;
 }
 
 function implTypeName(impl: SyntaxNode): string {

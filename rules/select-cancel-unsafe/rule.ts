@@ -8,6 +8,16 @@ import type { Span } from '../../server/analysis/types.js';
 /** Futures that own the future passed to them: dropping the wrapper drops the inner one. */
 const WRAPPERS: Record<string, number> = { 'tokio::time::timeout': 1, 'std::boxed::Box::pin': 0, 'Box::pin': 0, 'std::pin::pin': 0 };
 
+/**
+ * Documented as not cancel-safe only because the waiter gives up its place in a queue, and a
+ * dropped `Notified` passes a `notify_one` permit it had received on to the next waiter: re-creating
+ * it in a loop loses nothing a single waiter would notice.
+ */
+const QUEUE_PLACE_ONLY = new Set(['tokio::sync::Notify::notified']);
+
+/** `futures` adapters that keep (and drop with them) the future they are called on. */
+const ADAPTERS = new Set(['fuse', 'boxed', 'boxed_local']);
+
 interface Unsafe {
   /** The API that is not cancel-safe, as the user knows it (`read_exact`). */
   api: string;
@@ -95,6 +105,11 @@ function createdFuture(ctx: RuleContext, future: SyntaxNode, loop: SyntaxNode): 
 function unwrapWrappers(ctx: RuleContext, expr: SyntaxNode): SyntaxNode {
   let e = expr;
   for (let depth = 0; depth < 4 && e.type === 'call_expression'; depth++) {
+    const m = ctx.resolver.methodCall(e);
+    if (m && ADAPTERS.has(m.name)) {
+      e = m.receiver;
+      continue;
+    }
     const path = ctx.resolver.calleePath(e);
     const idx = path !== undefined ? WRAPPERS[path] : undefined;
     const arg = idx !== undefined ? e.childForFieldName('arguments')?.namedChildren.filter((c) => !c.type.endsWith('comment'))[idx] : undefined;
@@ -123,6 +138,7 @@ function unsafeCall(ctx: RuleContext, call: SyntaxNode, isBranchFuture: boolean)
   const { resolver, index, knowledge } = ctx;
   const known = knownAsyncCall(resolver, knowledge, call);
   if (known) {
+    if (QUEUE_PLACE_ONLY.has(known.api.path)) return undefined;
     return known.api.cancelSafe === false ? { api: known.name, why: known.api.why ?? 'its progress is lost', through: [] } : undefined;
   }
   const path = resolver.calleePath(call);
@@ -144,7 +160,7 @@ function unsafeCall(ctx: RuleContext, call: SyntaxNode, isBranchFuture: boolean)
     else if (isBranchFuture && index.futureFns(name).length === 0) {
       // In a branch's future position the call must yield a future; with the receiver's type
       // unknown, a name whose every known async API is unsafe is still unsafe.
-      const apis = knowledge.asyncMethodsNamed(name);
+      const apis = knowledge.asyncMethodsNamed(name).filter((a) => !QUEUE_PLACE_ONLY.has(a.path));
       if (apis.length > 0 && apis.every((a) => a.cancelSafe === false)) {
         const whys = new Set(apis.map((a) => a.why));
         return { api: name, why: whys.size === 1 ? (apis[0]!.why ?? 'its progress is lost') : 'its progress is lost', through: [] };
@@ -153,7 +169,7 @@ function unsafeCall(ctx: RuleContext, call: SyntaxNode, isBranchFuture: boolean)
     }
   }
   const chain = index.unsafeAwaitChain(name, implType);
-  if (!chain) return undefined;
+  if (!chain || QUEUE_PLACE_ONLY.has(chain.call.unsafeApi?.path ?? '')) return undefined;
   return {
     api: chain.call.name,
     why: chain.call.unsafeApi?.why ?? 'its progress is lost',

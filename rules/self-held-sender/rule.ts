@@ -27,6 +27,7 @@ interface Channel {
   receivers: SyntaxNode[];
   /** The fn, closure or async block that created the channel. */
   body: SyntaxNode;
+  broadcast: boolean;
 }
 
 export default defineRule({
@@ -77,7 +78,7 @@ function channels(ctx: RuleContext): Channel[] {
     const receivers: SyntaxNode[] = [];
     const rx = singleName(elems[1]!);
     if (rx) receivers.push(rx);
-    out.push({ decl, sender, receivers, body });
+    out.push({ decl, sender, receivers, body, broadcast: types[0]!.includes('::broadcast::') });
   }
   // Second names for the receiving end: stream wrappers and broadcast subscriptions.
   for (const ch of out) {
@@ -126,7 +127,7 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
     const stmt = statementOf(syntax, loop);
     ctx.report({
       node: call,
-      message: `\`${call.text}\` returns \`None\` only once every sender is dropped, but this fn still holds \`${senderName}\` (created on line ${line}), so the loop never ends and the task hangs after the last message.`,
+      message: `\`${call.text}\` returns ${ch.broadcast ? '`Err(RecvError::Closed)`' : '`None`'} only once every sender is dropped, but this fn still holds \`${senderName}\` (created on line ${line}), so the loop never ends and the task hangs after the last message.`,
       related: [{ node: ch.sender, message: `\`${senderName}\` is created here and is still alive when the loop waits for the channel to close` }],
       fixes: canFix && stmt ? [insertDrop(ctx, stmt, senderName)] : [],
     });
@@ -223,6 +224,8 @@ function runsInline(syntax: FileSyntax, loop: SyntaxNode, body: SyntaxNode): 'ow
   for (const a of syntax.ancestors(loop)) {
     if (syntax.same(a, body)) return nested ? 'nested' : 'own';
     if (a.type === 'closure_expression' || a.type === 'function_item') return undefined;
+    // A statement-bodied macro (`stream! { .. }`) may run its body later, elsewhere.
+    if (a.type === 'macro_invocation' && syntax.expansion(a)?.kind === 'statements') return undefined;
     if (a.type === 'async_block') {
       if (!polledInPlace(syntax, a)) return undefined;
       nested = true;
@@ -308,7 +311,7 @@ function singleName(pat: SyntaxNode): SyntaxNode | undefined {
 function statementOf(syntax: FileSyntax, node: SyntaxNode): SyntaxNode | undefined {
   let cur = node;
   for (const a of syntax.ancestors(node)) {
-    if (a.type === 'block') return syntax.pieceOf(cur) ? undefined : cur;
+    if (a.type === 'block') return cur;
     cur = a;
   }
   return undefined;

@@ -157,11 +157,22 @@ function joinFix(ctx: RuleContext, stmts: SyntaxNode[], run: Pending[], join: st
     }
   }
   const first = stmts[run[0]!.awaitStmt!]!;
-  const last = stmts[run[run.length - 1]!.awaitStmt!]!;
   const newText = pats.every((p) => p === '_') ? `${join};` : `let (${pats.join(', ')}) = ${join};`;
-  return {
-    title: `Await together with \`${join}\``,
-    safe: false,
-    edits: [{ span: ctx.syntax.spanOf(ctx.syntax.start(first), ctx.syntax.end(last)), newText }],
-  };
+  // The first await becomes the join; the others go, but comments around them stay.
+  const edits = [{ span: ctx.syntax.span(first), newText }];
+  for (const p of run.slice(1)) edits.push({ span: wholeLines(ctx, stmts[p.awaitStmt!]!), newText: '' });
+  return { title: `Await together with \`${join}\``, safe: false, edits };
+}
+
+/** The statement's span, widened to its whole lines when nothing else shares them. */
+function wholeLines(ctx: RuleContext, stmt: SyntaxNode) {
+  const text = ctx.text;
+  const s = ctx.syntax.start(stmt);
+  const e = ctx.syntax.end(stmt);
+  let ls = s;
+  while (ls > 0 && (text[ls - 1] === ' ' || text[ls - 1] === '\t')) ls--;
+  let le = e;
+  while (le < text.length && (text[le] === ' ' || text[le] === '\t' || text[le] === '\r')) le++;
+  const alone = (ls === 0 || text[ls - 1] === '\n') && (le === text.length || text[le] === '\n');
+  return alone ? ctx.syntax.spanOf(ls, Math.min(le + 1, text.length)) : ctx.syntax.span(stmt);
 }

@@ -18,6 +18,19 @@ export interface FutureLookup {
   readonly knowledge: Knowledge;
 }
 
+/**
+ * Methods of `Option`, `Result` and the other std types every crate calls on values awaitlens
+ * cannot type. A workspace extension trait may add a future-returning method of the same name
+ * (hyper's tests give futures an `.expect(msg)`), but on an unknown receiver the std method is
+ * far more likely.
+ */
+const STD_SYNC_METHODS = new Set([
+  'unwrap', 'expect', 'unwrap_err', 'expect_err', 'unwrap_or', 'unwrap_or_else', 'unwrap_or_default',
+  'map', 'map_err', 'and_then', 'or_else', 'ok', 'err', 'ok_or', 'ok_or_else', 'is_some', 'is_none',
+  'is_ok', 'is_err', 'take', 'replace', 'clone', 'into', 'as_ref', 'as_mut', 'iter', 'len', 'is_empty',
+  'push', 'pop', 'insert', 'remove', 'get', 'contains', 'to_string', 'to_owned', 'collect', 'drop',
+]);
+
 /** Attributes that turn an `async fn` into a plain fn that runs a runtime (`#[tokio::main]`, `#[tokio::test]`). */
 const RUNTIME_ENTRY = /^#\s*\[\s*(?:[\w:]*::)?(?:main|test)\b/;
 
@@ -54,7 +67,7 @@ export function futureOf(ctx: FutureLookup, call: SyntaxNode): string | undefine
     return own.length > 0 && own.every(({ fn }) => fn.future) ? `\`${m.receiver.text}.${m.name}()\`` : undefined;
   }
   // Unknown receiver: only a name that is async everywhere in the workspace and in no known sync API.
-  if (knowledge.asyncMethodsNamed(m.name).length > 0) return undefined;
+  if (knowledge.asyncMethodsNamed(m.name).length > 0 || STD_SYNC_METHODS.has(m.name)) return undefined;
   const named = index.fnsNamed(m.name).filter(({ fn }) => fn.isMethod);
   if (named.length > 0 && named.every(({ fn }) => fn.future) && !index.hasSyncMethod(m.name)) return `\`${m.receiver.text}.${m.name}()\``;
   return undefined;

@@ -9,6 +9,8 @@ import { resolvePath, resolveType, type UseMap } from './uses.js';
 
 /** What the resolver needs from the workspace: struct field types and workspace fn return types. */
 export interface TypeLookup {
+  /** Changes whenever the facts behind the lookups change (cached answers are then dropped). */
+  readonly generation: number;
   fieldType(struct: string, field: string): string | undefined;
   fnReturnType(name: string, implType?: string): string | undefined;
 }
@@ -27,6 +29,21 @@ export interface BindingSite {
 }
 
 export class Resolver {
+  // Rules ask about the same receivers and names again and again; N-API node access is the cost.
+  private readonly typeCache = new Map<string, string | undefined>();
+  private readonly bindingCache = new Map<string, BindingSite | undefined>();
+  private readonly blockLets = new Map<string, Array<{ start: number; end: number; decl: SyntaxNode }>>();
+  private cachedGeneration = -1;
+
+  /** Answers about types and bindings depend on the index (field types), so they expire with it. */
+  private fresh(): void {
+    if (this.cachedGeneration !== this.lookup.generation) {
+      this.typeCache.clear();
+      this.bindingCache.clear();
+      this.cachedGeneration = this.lookup.generation;
+    }
+  }
+
   constructor(
     readonly syntax: FileSyntax,
     readonly uses: UseMap,
@@ -68,6 +85,15 @@ export class Resolver {
   /** The type (resolved head path) of an expression, when it can be told locally. */
   typeOf(expr: SyntaxNode, depth = 0): string | undefined {
     if (depth > 8) return undefined;
+    this.fresh();
+    const key = this.syntax.key(expr);
+    if (this.typeCache.has(key)) return this.typeCache.get(key);
+    const t = this.computeTypeOf(expr, depth);
+    this.typeCache.set(key, t);
+    return t;
+  }
+
+  private computeTypeOf(expr: SyntaxNode, depth: number): string | undefined {
     switch (expr.type) {
       case 'identifier': {
         const b = this.binding(expr);
@@ -151,20 +177,41 @@ export class Resolver {
 
   /** Where the name `ident` used at `ident` was bound, searching lets and parameters outward. */
   binding(ident: SyntaxNode): BindingSite | undefined {
+    this.fresh();
+    const key = this.syntax.key(ident);
+    if (this.bindingCache.has(key)) return this.bindingCache.get(key);
+    const b = this.computeBinding(ident);
+    this.bindingCache.set(key, b);
+    return b;
+  }
+
+  private letsOf(block: SyntaxNode): Array<{ start: number; end: number; decl: SyntaxNode }> {
+    const key = this.syntax.key(block);
+    let lets = this.blockLets.get(key);
+    if (!lets) {
+      lets = [];
+      for (const child of block.namedChildren) {
+        if (child.type === 'let_declaration') lets.push({ start: this.syntax.start(child), end: this.syntax.end(child), decl: child });
+      }
+      this.blockLets.set(key, lets);
+    }
+    return lets;
+  }
+
+  private computeBinding(ident: SyntaxNode): BindingSite | undefined {
     const name = ident.text;
     const at = this.syntax.start(ident);
     for (const scope of this.syntax.ancestors(ident)) {
       if (scope.type === 'block') {
-        let best: BindingSite | undefined;
-        for (const child of scope.namedChildren) {
-          if (this.syntax.start(child) >= at) break;
-          if (child.type !== 'let_declaration') continue;
-          // A let is in scope for the statements after it, not inside its own initializer.
-          if (this.syntax.end(child) > at) continue;
-          const site = this.letBinding(child, name);
-          if (site) best = site;
+        const lets = this.letsOf(scope);
+        // The last let before `at` that binds the name; a let is in scope for the statements
+        // after it, not inside its own initializer.
+        for (let i = lets.length - 1; i >= 0; i--) {
+          const l = lets[i]!;
+          if (l.start >= at || l.end > at) continue;
+          const site = this.letBinding(l.decl, name);
+          if (site) return site;
         }
-        if (best) return best;
       } else if (FN_LIKE.has(scope.type)) {
         const params = scope.childForFieldName('parameters');
         if (params) {

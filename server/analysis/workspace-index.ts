@@ -15,6 +15,11 @@ export class WorkspaceIndex implements TypeLookup {
   private readonly files = new Map<string, FileFacts>();
   private readonly byName = new Map<string, Array<{ fn: FnFact; file: string }>>();
   private readonly fields = new Map<string, Map<string, FieldFact & { file: string }>>();
+  private gen = 0;
+
+  get generation(): number {
+    return this.gen;
+  }
 
   /** Replace one file's facts; true when other files' results may change. */
   update(facts: FileFacts): boolean {
@@ -22,7 +27,9 @@ export class WorkspaceIndex implements TypeLookup {
     if (old) this.unlink(old);
     this.files.set(facts.path, facts);
     this.link(facts);
-    return old?.signature !== facts.signature;
+    const changed = old?.signature !== facts.signature;
+    if (changed) this.gen++;
+    return changed;
   }
 
   remove(path: string): boolean {
@@ -30,6 +37,7 @@ export class WorkspaceIndex implements TypeLookup {
     if (!old) return false;
     this.unlink(old);
     this.files.delete(path);
+    this.gen++;
     return true;
   }
 

@@ -4,7 +4,9 @@ export const MAIN_HELP = `awaitlens — static and live linter for async Rust (t
 Usage:
   awaitlens check [PATH...] [options]   lint Rust sources (default: .)
   awaitlens lsp [--stdio]               run the language server
-  awaitlens watch|record|top [...]      live views of a running program (tokio-console)
+  awaitlens watch [...]                 live findings from a running program (tokio-console)
+  awaitlens record [...]                save a running program's console stream to a file
+  awaitlens top [...]                   live table of a running program's tasks
   awaitlens help [COMMAND]              show help for a command
 
 Options:

@@ -1,0 +1,95 @@
+// Everything the server sends on its own initiative goes through this small client interface:
+// logs, messages, diagnostics, progress and refresh requests. Sending never throws into the
+// caller: a client that went away or refused a request only costs that message.
+import {
+  CodeLensRefreshRequest,
+  DiagnosticRefreshRequest,
+  LogMessageNotification,
+  MessageType,
+  PublishDiagnosticsNotification,
+  ShowDocumentRequest,
+  ShowMessageNotification,
+  type Connection,
+  type Diagnostic,
+  type WorkDoneProgressServerReporter,
+} from 'vscode-languageserver/node.js';
+import type { ClientFeatures } from './capabilities.js';
+
+export type LogLevel = 'error' | 'warning' | 'info' | 'log';
+
+const LEVEL: Record<LogLevel, MessageType> = { error: MessageType.Error, warning: MessageType.Warning, info: MessageType.Info, log: MessageType.Log };
+
+export interface Progress {
+  report(done: number, total: number, message: string): void;
+  done(): void;
+}
+
+export class Outbound {
+  private readonly logged = new Set<string>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly client: () => ClientFeatures,
+  ) {}
+
+  log(message: string, level: LogLevel = 'log'): void {
+    void this.connection.sendNotification(LogMessageNotification.type, { type: LEVEL[level], message }).catch(() => undefined);
+  }
+
+  /** Log a message only the first time `key` is seen (per server lifetime). */
+  logOnce(key: string, message: string, level: LogLevel = 'warning'): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    this.log(message, level);
+  }
+
+  show(message: string, level: Exclude<LogLevel, 'log'> = 'info'): void {
+    void this.connection.sendNotification(ShowMessageNotification.type, { type: LEVEL[level], message }).catch(() => undefined);
+  }
+
+  publish(uri: string, diagnostics: Diagnostic[], version?: number): void {
+    const params = version === undefined || !this.client().versionSupport ? { uri, diagnostics } : { uri, version, diagnostics };
+    void this.connection.sendNotification(PublishDiagnosticsNotification.type, params).catch(() => undefined);
+  }
+
+  refreshDiagnostics(): void {
+    if (!this.client().diagnosticRefresh) return;
+    this.connection.sendRequest(DiagnosticRefreshRequest.type).catch(() => undefined);
+  }
+
+  refreshCodeLenses(): void {
+    if (!this.client().codeLensRefresh) return;
+    this.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+  }
+
+  /** Open an external URL: `window/showDocument` when supported, else a message with the URL. */
+  async openExternal(url: string, what: string): Promise<boolean> {
+    if (this.client().showDocument) {
+      try {
+        const r = await this.connection.sendRequest(ShowDocumentRequest.type, { uri: url, external: true });
+        if (r.success) return true;
+      } catch {
+        // Fall through to the message: the URL still reaches the user.
+      }
+    }
+    this.show(`${what}: ${url}`);
+    return false;
+  }
+
+  /** Work-done progress created by the server, or a silent stand-in when the client has none. */
+  async progress(title: string, first: string): Promise<Progress> {
+    let reporter: WorkDoneProgressServerReporter | undefined;
+    if (this.client().workDoneProgress) {
+      try {
+        reporter = await this.connection.window.createWorkDoneProgress();
+        reporter.begin(title, 0, first, false);
+      } catch {
+        reporter = undefined;
+      }
+    }
+    return {
+      report: (done, total, message) => reporter?.report(total === 0 ? 100 : Math.floor((done * 100) / total), message),
+      done: () => reporter?.done(),
+    };
+  }
+}

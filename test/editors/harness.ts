@@ -1,0 +1,137 @@
+// Shared pieces of the real-editor tests: the built server command, a scratch copy of the example
+// crate, a bounded editor run, and the rule that a missing editor skips locally but fails in CI.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../..');
+export const CRATE = join(ROOT, 'examples/stuck-server');
+const LSP_ENTRY = join(ROOT, 'dist/server/lsp/main.js');
+const CLI_ENTRY = join(ROOT, 'dist/server/cli/main.js');
+
+/** How the editors start the server: the real command, as a user's editor config would. */
+export function serverCommand(): string[] {
+  return [process.execPath, join(ROOT, 'bin/awaitlens.js'), 'lsp', '--stdio'];
+}
+
+export interface EditorProbe {
+  /** Undefined when the editor can be used. */
+  missing?: string;
+  version?: string;
+}
+
+/** Runs `bin --version`; a missing binary is a skip locally and a failure under CI=true. */
+export function probeEditor(bin: string, extraCheck?: () => string | undefined): EditorProbe {
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.error || r.status !== 0) return { missing: `\`${bin}\` is not installed (${r.error?.message ?? `exit ${r.status}`})` };
+  const extra = extraCheck?.();
+  if (extra) return { missing: extra };
+  return { version: r.stdout.split('\n')[0]!.trim() };
+}
+
+export const inCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+
+function newestTs(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestTs(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function distIsFresh(): boolean {
+  if (!existsSync(LSP_ENTRY) || !existsSync(CLI_ENTRY)) return false;
+  const built = Math.min(statSync(LSP_ENTRY).mtimeMs, statSync(CLI_ENTRY).mtimeMs);
+  return ['server', 'rules', 'grammars'].every((d) => newestTs(join(ROOT, d)) <= built);
+}
+
+/**
+ * The editors run the compiled server, so build it when a source is newer. Test files run in
+ * parallel processes: a lock directory keeps two of them from writing dist/ at once.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (distIsFresh()) return;
+  const lock = join(ROOT, 'dist/.editors-build-lock');
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`could not take ${lock} (left by a killed run? remove it)`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    // Type errors in work in progress elsewhere must not stop the emit; the entry check below does.
+    if (!distIsFresh()) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  } finally {
+    rmdirSync(lock);
+  }
+  if (!existsSync(LSP_ENTRY)) throw new Error(`the language server is not built: ${LSP_ENTRY} is missing after tsc`);
+}
+
+/** A scratch copy of examples/stuck-server: the editors edit it. */
+export function scratchCrate(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'awaitlens-editor-'));
+  const dest = join(dir, 'stuck-server');
+  cpSync(CRATE, dest, { recursive: true, filter: (src) => !src.includes('/target') });
+  return dest;
+}
+
+/** `src/FILE.rs:LINE rule` entries of the crate's expected.txt, grouped by file name. */
+export function plantedBugs(): Map<string, string[]> {
+  const byFile = new Map<string, string[]>();
+  for (const l of readFileSync(join(CRATE, 'expected.txt'), 'utf8').split('\n')) {
+    const m = /^src\/([\w.]+):(\d+) ([a-z-]+)$/.exec(l.trim());
+    if (!m) continue;
+    const list = byFile.get(m[1]!) ?? [];
+    list.push(`${m[2]} ${m[3]}`);
+    byFile.set(m[1]!, list);
+  }
+  return byFile;
+}
+
+export interface EditorRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs an editor to completion, killing its whole process group (the editor and the server it
+ * started) if it outlives `timeoutMs`. The scripts bound each of their own waits well below this.
+ */
+export function runEditor(bin: string, args: string[], env: Record<string, string>, timeoutMs: number, cwd: string): Promise<EditorRun> {
+  return new Promise((done) => {
+    const child = spawn(bin, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+/** Lines of a file, 1-based, for asserting on edited text. */
+export function lineOf(text: string, line: number): string | undefined {
+  return text.split('\n')[line - 1];
+}
