@@ -32,8 +32,17 @@ export class Outbound {
     private readonly client: () => ClientFeatures,
   ) {}
 
+  /** Send a notification; a closed connection (client gone, shutting down) drops it quietly. */
+  private notify<P>(send: () => Promise<P>): void {
+    try {
+      void send().catch(() => undefined);
+    } catch {
+      // Disposed connection: nothing to tell anyone.
+    }
+  }
+
   log(message: string, level: LogLevel = 'log'): void {
-    void this.connection.sendNotification(LogMessageNotification.type, { type: LEVEL[level], message }).catch(() => undefined);
+    this.notify(() => this.connection.sendNotification(LogMessageNotification.type, { type: LEVEL[level], message }));
   }
 
   /** Log a message only the first time `key` is seen (per server lifetime). */
@@ -44,22 +53,22 @@ export class Outbound {
   }
 
   show(message: string, level: Exclude<LogLevel, 'log'> = 'info'): void {
-    void this.connection.sendNotification(ShowMessageNotification.type, { type: LEVEL[level], message }).catch(() => undefined);
+    this.notify(() => this.connection.sendNotification(ShowMessageNotification.type, { type: LEVEL[level], message }));
   }
 
   publish(uri: string, diagnostics: Diagnostic[], version?: number): void {
     const params = version === undefined || !this.client().versionSupport ? { uri, diagnostics } : { uri, version, diagnostics };
-    void this.connection.sendNotification(PublishDiagnosticsNotification.type, params).catch(() => undefined);
+    this.notify(() => this.connection.sendNotification(PublishDiagnosticsNotification.type, params));
   }
 
   refreshDiagnostics(): void {
     if (!this.client().diagnosticRefresh) return;
-    this.connection.sendRequest(DiagnosticRefreshRequest.type).catch(() => undefined);
+    this.notify(() => this.connection.sendRequest(DiagnosticRefreshRequest.type));
   }
 
   refreshCodeLenses(): void {
     if (!this.client().codeLensRefresh) return;
-    this.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    this.notify(() => this.connection.sendRequest(CodeLensRefreshRequest.type));
   }
 
   /** Open an external URL: `window/showDocument` when supported, else a message with the URL. */

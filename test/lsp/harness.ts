@@ -128,6 +128,7 @@ export async function startClient(opts: {
     }
   };
   conn.onNotification((method, params) => record(method, params));
+  conn.onUnhandledProgress((params) => record('$/progress', params));
   conn.onRequest((method, params) => {
     record(method, params);
     if (method === 'workspace/configuration') return (params as { items: Array<{ section?: string }> }).items.map(() => client.settings);

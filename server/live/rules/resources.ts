@@ -15,6 +15,7 @@ import { isCompleted } from '../task-metrics.js';
 import type { ApplyResult } from '../model.js';
 import type { SpanId, WireLocation } from '../wire.js';
 
+const MIN_WAIT_NS = 1_000_000;
 const SYNC_TYPES = new Set(['Mutex', 'RwLock', 'Semaphore']);
 
 export interface Acquisition {
@@ -164,8 +165,10 @@ export class ResourceTracker {
     const from = this.firstSeen !== undefined && created < this.firstSeen ? this.firstSeen : created;
     const key = `${taskId}|${root.spanId}`;
     const w = this.waitTotals.get(key) ?? { completedNs: 0, completed: 0 };
-    w.completedNs += dropped > from ? Number(dropped - from) : 0;
-    w.completed++;
+    const waited = dropped > from ? Number(dropped - from) : 0;
+    w.completedNs += waited;
+    // An op that completed in the poll that created it never waited.
+    if (waited >= MIN_WAIT_NS) w.completed++;
     this.waitTotals.set(key, w);
     if (!this.obtained(model, op)) return;
     const list = this.acquisitions.get(root.spanId) ?? [];
