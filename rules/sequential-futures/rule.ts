@@ -42,7 +42,7 @@ export default defineRule({
       useInstead:
         'let fut1 = tokio::time::sleep(Duration::from_millis(100));\nlet fut2 = tokio::time::sleep(Duration::from_millis(150));\ntokio::join!(fut1, fut2); // 150 ms',
       notes:
-        'Futures passed to `join!`, `select!`, `FuturesUnordered`, `tokio::pin!` or any other code before their `.await` are left alone, as are futures created after the first `.await` (their creation may need its result) and awaits under `if`, `match`, loops, closures or async blocks. Only calls known to return a future count; `async { }` blocks and `tokio::spawn` handles (already running) do not. The fix rewrites consecutive `a.await;` / `let x = a.await;` statements into one `let (x, _) = tokio::join!(a, b);`; it is not offered when the awaits are separated by other statements, use `?`, or carry a type annotation. `join!` polls the futures in one task, so their side effects may now interleave: keep the awaits in order where that matters, and say so with `// awaitlens: allow(sequential-futures)`.',
+        'Futures passed to `join!`, `select!`, `FuturesUnordered`, `tokio::pin!` or any other code before their `.await` are left alone, as are futures created after the first `.await` (their creation may need its result) and awaits under `if`, `match`, loops, closures or async blocks. Lock, semaphore, `Notify` and `Barrier` futures (`m.lock()`, `sem.acquire()`, `notify.notified()`) are not reported: awaiting them together would hold the first guard or permit while the second waits, so the one-at-a-time order is deliberate. Only calls known to return a future count; `async { }` blocks and `tokio::spawn` handles (already running) do not. The fix rewrites consecutive `a.await;` / `let x = a.await;` statements into one `let (x, _) = tokio::join!(a, b);`; it is not offered when the awaits are separated by other statements, use `?`, or carry a type annotation. `join!` polls the futures in one task, so their side effects may now interleave: keep the awaits in order where that matters, and say so with `// awaitlens: allow(sequential-futures)`.',
     },
   },
   nodeTypes: ['block', 'let_declaration', 'expression_statement', 'await_expression', 'identifier', 'macro_invocation'],
@@ -62,7 +62,23 @@ function futureLet(ctx: RuleContext, stmt: SyntaxNode): { name: string; call: Sy
   const value = stmt.childForFieldName('value');
   if (pat?.type !== 'identifier' || value?.type !== 'call_expression' || stmt.childForFieldName('alternative')) return undefined;
   const what = futureOf(ctx, value);
-  return what ? { name: pat.text, call: value, what } : undefined;
+  return what && !acquires(ctx, value) ? { name: pat.text, call: value, what } : undefined;
+}
+
+/** Sync primitives whose futures are about order or about holding something, not about latency. */
+const ORDERED = new Set(['tokio::sync::Semaphore', 'tokio::sync::Notify', 'tokio::sync::Barrier']);
+
+/**
+ * `m.lock()`, `sem.acquire()`, `notify.notified()`: awaited together, the first guard or permit
+ * would be held while the second waits — on the same lock that never finishes — so the
+ * one-at-a-time order is the point.
+ */
+function acquires(ctx: RuleContext, call: SyntaxNode): boolean {
+  const m = ctx.resolver.methodCall(call);
+  if (!m) return false;
+  const t = ctx.resolver.typeOf(m.receiver);
+  if (!t) return false;
+  return ORDERED.has(t) || !!ctx.knowledge.lock(t)?.acquire.includes(m.name);
 }
 
 /** Whether an await inside `stmt` runs exactly once, in order, whenever `stmt` runs. */

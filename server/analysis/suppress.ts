@@ -18,8 +18,10 @@ export class Suppressions {
   private readonly allowances: Allowance[] = [];
 
   constructor(syntax: FileSyntax) {
-    for (const type of ['line_comment', 'block_comment']) {
-      for (const c of syntax.nodes(type)) {
+    // Comments from the main tree only: there, comments inside macro bodies are tokens with
+    // file offsets, and the same comment is not counted twice through a macro piece.
+    {
+      for (const c of syntax.root.descendantsOfType(['line_comment', 'block_comment'])) {
         const m = ALLOW.exec(c.text);
         if (!m) continue;
         const rules = new Set(m[1]!.split(',').map((s) => s.trim()).filter(Boolean));
