@@ -99,7 +99,11 @@ function checkBlock(ctx: RuleContext, block: SyntaxNode): void {
   stmts.forEach((stmt, i) => {
     // References to futures still waiting for their await: either the await itself, or a use
     // that takes the future out of this rule's reach.
+    // The names a let binds shadow pending futures only after its initializer has run.
+    const pat = stmt.type === 'let_declaration' ? stmt.childForFieldName('pattern') : null;
+    const bound = pat ? [pat, ...ctx.syntax.within('identifier', pat)].filter((n) => n.type === 'identifier') : [];
     for (const id of ctx.syntax.within('identifier', stmt)) {
+      if (pat && ctx.syntax.contains(pat, id)) continue;
       const p = pending.get(id.text);
       if (!p) continue;
       const parent = ctx.syntax.parent(id);
@@ -111,7 +115,13 @@ function checkBlock(ctx: RuleContext, block: SyntaxNode): void {
       }
       pending.delete(id.text);
     }
-    // A let that shadows a pending name was already counted as a use above.
+    for (const id of bound) {
+      const p = pending.get(id.text);
+      if (p) {
+        p.spoiled = true;
+        pending.delete(id.text);
+      }
+    }
     const created = futureLet(ctx, stmt);
     if (created) {
       const p: Pending = { ...created, created: i, spoiled: false };

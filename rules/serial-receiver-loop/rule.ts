@@ -25,7 +25,7 @@ export default defineRule({
       whyBad:
         'All messages go through one task that handles them one at a time. While it awaits the work for one message, nothing is received: the channel fills up, and every sender — possibly thousands of tasks — waits in `send().await` (or, for an unbounded channel, memory grows without bound). Latency for every sender becomes the sum of the work queued before it, and one slow message (a slow peer, a long timeout) stalls the whole system. In tokio-console this shows as one busy receiver task and many idle sender tasks waiting on the channel.',
       example:
-        'let (tx, mut rx) = mpsc::channel(100);\ntokio::spawn(async move {\n    while let Some(request) = rx.recv().await {\n        process(request).await; // one at a time\n    }\n});\nfor _ in 0..1000 {\n    let tx = tx.clone();\n    tokio::spawn(async move { tx.send(Request::new()).await });\n}',
+        'struct Request;\n\nasync fn process(request: Request) { /* a database write */ }\n\nlet (tx, mut rx) = mpsc::channel(100);\ntokio::spawn(async move {\n    while let Some(request) = rx.recv().await {\n        process(request).await; // one at a time\n    }\n});\nfor _ in 0..1000 {\n    let tx = tx.clone();\n    tokio::spawn(async move { tx.send(Request).await });\n}',
       useInstead:
         'tokio::spawn(async move {\n    while let Some(request) = rx.recv().await {\n        tokio::spawn(process(request)); // or a JoinSet / worker pool\n    }\n});\n\n// Or, bounded concurrency with futures::StreamExt:\nReceiverStream::new(rx)\n    .for_each_concurrent(16, |request| process(request))\n    .await;',
       notes:

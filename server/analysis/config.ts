@@ -9,6 +9,28 @@ export interface LiveThresholds {
   schedulingDelayMs: number;
   stuckIdleMs: number;
   retentionMs: number;
+  /** never-yielded: busy time of a still-running first poll (tokio-console: 1 s). */
+  neverYieldedMs: number;
+  /** self-wakes: self wakes above this percent of all wakes (tokio-console: 50). */
+  selfWakePercent: number;
+  /** large-future: future size in bytes (tokio-console: 1024). */
+  largeFutureBytes: number;
+  /** task-growth: consecutive evaluations with a strictly growing live-task count. */
+  taskGrowthEvaluations: number;
+  /** task-growth: live tasks at the site before growth counts. */
+  taskGrowthFloor: number;
+  /** deadlock-cycle: how long a wait cycle must persist. */
+  deadlockMs: number;
+  /** starved-on-resource: share of observed time spent waiting on one resource (0..1). */
+  starvedShare: number;
+  /** starved-on-resource: observed time needed before judging. */
+  starvedWindowMs: number;
+  /** main-off-runtime (live): share of the block_on task's life spent scheduled (0..1). */
+  mainScheduledShare: number;
+  /** main-off-runtime (live): age of the block_on task before judging. */
+  mainMinMs: number;
+  /** Open live findings are cleared this long after the app disconnects. */
+  disconnectGraceMs: number;
 }
 
 export interface Config {
@@ -30,7 +52,23 @@ export function defaultConfig(): Config {
     rules: {},
     exclude: [],
     console: { remapPathPrefix: [] },
-    live: { longPollMs: 10, schedulingDelayMs: 50, stuckIdleMs: 5000, retentionMs: 10_000 },
+    live: {
+      longPollMs: 10,
+      schedulingDelayMs: 50,
+      stuckIdleMs: 5000,
+      retentionMs: 10_000,
+      neverYieldedMs: 1000,
+      selfWakePercent: 50,
+      largeFutureBytes: 1024,
+      taskGrowthEvaluations: 5,
+      taskGrowthFloor: 50,
+      deadlockMs: 2000,
+      starvedShare: 0.5,
+      starvedWindowMs: 5000,
+      mainScheduledShare: 0.2,
+      mainMinMs: 2000,
+      disconnectGraceMs: 3000,
+    },
     maxFileBytes: 4 * 1024 * 1024,
   };
 }
@@ -98,6 +136,17 @@ export function applyConfig(base: Config, raw: unknown, source: string): Config 
     num('scheduling-delay-ms', 'schedulingDelayMs');
     num('stuck-idle-ms', 'stuckIdleMs');
     num('retention-ms', 'retentionMs');
+    num('never-yielded-ms', 'neverYieldedMs');
+    num('self-wake-percent', 'selfWakePercent');
+    num('large-future-bytes', 'largeFutureBytes');
+    num('task-growth-evaluations', 'taskGrowthEvaluations');
+    num('task-growth-floor', 'taskGrowthFloor');
+    num('deadlock-ms', 'deadlockMs');
+    num('starved-share', 'starvedShare');
+    num('starved-window-ms', 'starvedWindowMs');
+    num('main-scheduled-share', 'mainScheduledShare');
+    num('main-min-ms', 'mainMinMs');
+    num('disconnect-grace-ms', 'disconnectGraceMs');
   }
   return out;
 }

@@ -42,6 +42,8 @@ export class FileSyntax {
   /** Per tree: [start, end) tree offsets of its expanded macros, whose flat tokens are hidden. */
   private readonly hidden = new WeakMap<Tree, Array<[number, number]>>();
   private readonly batchTrees: Tree[] = [];
+  /** tree-sitter finds a parent by walking down from the root, so answers are remembered. */
+  private readonly parents = new Map<string, SyntaxNode | null>();
   private nextTreeId = 0;
 
   constructor(
@@ -180,9 +182,14 @@ export class FileSyntax {
 
   /** The parent, stepping out of a macro piece to the macro invocation that holds it. */
   parent(node: SyntaxNode): SyntaxNode | undefined {
-    const link = this.link(node, node.startIndex);
-    if (link && link.piece.root.id === node.id) return link.macro;
-    return node.parent ?? undefined;
+    const key = this.key(node);
+    let p = this.parents.get(key);
+    if (p === undefined) {
+      const link = this.link(node, node.startIndex);
+      p = link && link.piece.root.id === node.id ? link.macro : node.parent;
+      this.parents.set(key, p);
+    }
+    return p ?? undefined;
   }
 
   *ancestors(node: SyntaxNode): Generator<SyntaxNode> {
