@@ -28,7 +28,7 @@ const STD_SYNC_METHODS = new Set([
   'unwrap', 'expect', 'unwrap_err', 'expect_err', 'unwrap_or', 'unwrap_or_else', 'unwrap_or_default',
   'map', 'map_err', 'and_then', 'or_else', 'ok', 'err', 'ok_or', 'ok_or_else', 'is_some', 'is_none',
   'is_ok', 'is_err', 'take', 'replace', 'clone', 'into', 'as_ref', 'as_mut', 'iter', 'len', 'is_empty',
-  'push', 'pop', 'insert', 'remove', 'get', 'contains', 'to_string', 'to_owned', 'collect', 'drop',
+  'push', 'pop', 'insert', 'remove', 'get', 'contains', 'to_string', 'to_owned', 'collect', 'drop', 'set_len',
 ]);
 
 /** Attributes that turn an `async fn` into a plain fn that runs a runtime (`#[tokio::main]`, `#[tokio::test]`). */
