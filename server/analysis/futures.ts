@@ -53,6 +53,12 @@ export function futureOf(ctx: FutureLookup, call: SyntaxNode): string | undefine
       return isRuntimeEntryHere(ctx, free) ? undefined : `\`${name}()\``;
     }
     let owner = segs[segs.length - 2]!;
+    // `crate::net::connect()` or `util::connect()`: a module path, so a free fn of that name.
+    if (owner !== 'Self' && /^[a-z_]/.test(owner)) {
+      const free = index.fnsNamed(name).filter(({ fn }) => fn.implType === undefined && fn.traitName === undefined);
+      if (!(free.length > 0 && free.every(({ fn }) => fn.future))) return undefined;
+      return isRuntimeEntryHere(ctx, free) ? undefined : `\`${segs.slice(-2).join('::')}()\``;
+    }
     if (owner === 'Self') owner = lastSegment(resolver.implTypeOf(call) ?? '');
     const assoc = index.fnsNamed(name).filter(({ fn }) => fn.implType === owner);
     return assoc.length > 0 && assoc.every(({ fn }) => fn.future) ? `\`${owner}::${name}()\`` : undefined;

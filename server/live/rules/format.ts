@@ -32,7 +32,7 @@ function named(t: LiveTask): string {
 
 /**
  * The subject of an aggregated message: "The task spawned here (`x`, id 11) has lost its waker"
- * or "2 of 140 tasks spawned here have lost their waker (ids 31, 77)".
+ * or "2 of 140 tasks spawned here (ids 31, 77) have lost their waker".
  */
 export function lead(site: SiteFlags, one: string, many: string): string {
   const tasks = site.flags.map((f) => f.task);
@@ -40,7 +40,7 @@ export function lead(site: SiteFlags, one: string, many: string): string {
   const total = Math.max(site.siteTotal, n);
   if (n === 1 && total === 1) return `The task spawned here (${named(tasks[0]!)}) ${one}`;
   if (n === 1) return `1 of ${total} tasks spawned here (${named(tasks[0]!)}) ${one}`;
-  return `${n} of ${total} tasks spawned here ${many} (ids ${idList(tasks)})`;
+  return `${n} of ${total} tasks spawned here (ids ${idList(tasks)}) ${many}`;
 }
 
 export function plural(n: number, one: string, many: string): string {

@@ -170,7 +170,7 @@ export class ResourceTracker {
     // An op that completed in the poll that created it never waited.
     if (waited >= MIN_WAIT_NS) w.completed++;
     this.waitTotals.set(key, w);
-    if (!this.obtained(model, op)) return;
+    if (!this.obtained(model, op) || isChannelCapacity(root)) return;
     const list = this.acquisitions.get(root.spanId) ?? [];
     if (this.exclusive(root) && list.length > 0) {
       const prev = list[list.length - 1]!;
@@ -267,6 +267,8 @@ export class ResourceTracker {
    * permits to spare. Completed tasks are left out (their permits went with them).
    */
   holders(model: ConsoleModel, root: LiveResource): Acquisition[] {
+    // A full channel's slots are held by queued messages, not by the tasks that sent them.
+    if (isChannelCapacity(root)) return [];
     const list = this.acquisitions.get(root.spanId) ?? [];
     const alive = (a: Acquisition): boolean => {
       const t = model.taskById(a.taskId);
