@@ -45,6 +45,8 @@ export interface ConsoleClientOptions {
 
 type Events = {
   state: [ConnectionState];
+  /** Each WatchUpdates message exactly as received, before decoding (for recording). */
+  frame: [Buffer];
   update: [ApplyResult];
   details: [SpanId];
   temporality: [Temporality | 'unsupported'];
@@ -197,6 +199,7 @@ export class ConsoleClient extends EventEmitter<Events> {
     this.updates = call;
     call.on('data', (bytes: Buffer) => {
       if (gen !== this.generation) return;
+      if (this.listenerCount('frame') > 0) this.emit('frame', bytes);
       let result: ApplyResult;
       try {
         result = this.model.apply(decodeUpdate(bytes));

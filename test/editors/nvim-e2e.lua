@@ -148,7 +148,8 @@ local function run()
   local settled_ok = vim.wait(wait_ms, settled, 20)
   report.initial = {}
   for _, name in ipairs(files) do report.initial[name] = diags(bufs[name]) end
-  if not settled_ok then error('timed out waiting for the diagnostics `awaitlens check` reports', 0) end
+  -- Not an error here: the vitest side shows the difference, and the rest still runs.
+  report.settled = settled_ok
 
   local buf = bufs['replica.rs']
   vim.api.nvim_set_current_buf(buf)

@@ -2,6 +2,7 @@
  * Replays a recording (the fixtures' format) through a model and the live
  * rules, paced by the Updates' own `now` timestamps.
  */
+import { UsageError } from '../../cli/io.js';
 import { decodeUpdate } from '../wire.js';
 import type { ConsoleModel } from '../model.js';
 import type { LiveRuleEngine } from '../rules/engine.js';
@@ -32,7 +33,7 @@ export function parseSpeed(text: string | undefined): Speed {
   if (text === undefined) return 1;
   if (text === 'max') return 'max';
   const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new ReplayError(`--speed must be a positive number or "max", got "${text}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--speed must be a positive number or "max", got "${text}"`);
   return n;
 }
 
