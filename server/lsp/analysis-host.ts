@@ -2,6 +2,7 @@
 // the latest findings of every file, and the parse of each open document at its analysed
 // version. Closed files keep only facts and findings — no trees — so memory stays flat however
 // large the workspace. Nothing here knows about LSP.
+import { extractFacts } from '../analysis/facts.js';
 import type { SourceDocument } from '../analysis/document.js';
 import { parseFile, type ParsedFile, type RuleFailure } from '../analysis/engine.js';
 import type { Config } from '../analysis/config.js';
@@ -19,7 +20,7 @@ export interface CheckOutcome {
 export class AnalysisHost {
   readonly workspace: Workspace;
   private readonly findingsByPath = new Map<string, Finding[]>();
-  private readonly parsedOpen = new Map<string, { version: number; text: string; file: ParsedFile }>();
+  private readonly parsedOpen = new Map<string, { version: number; text: string; file: ParsedFile; generation: number }>();
 
   constructor(config: Config, rules: readonly StaticRule[]) {
     this.workspace = new Workspace(config, rules);
@@ -39,11 +40,20 @@ export class AnalysisHost {
 
   /** Parse an open document (incrementally, through its own tree) and record its facts. */
   parseOpen(path: string, doc: SourceDocument): { file: ParsedFile; indexChanged: boolean } {
+    const index = this.workspace.index;
     const cached = this.parsedOpen.get(path);
-    if (cached && cached.version === doc.version && cached.text === doc.text) return { file: cached.file, indexChanged: false };
-    const file = parseFile(path, doc.text, this.workspace.index, this.workspace.knowledge, doc.tree);
-    const indexChanged = this.workspace.index.update(file.facts);
-    this.parsedOpen.set(path, { version: doc.version, text: doc.text, file });
+    if (cached && cached.version === doc.version && cached.text === doc.text) {
+      if (cached.generation === index.generation) return { file: cached.file, indexChanged: false };
+      // The text is the same but the index moved on (indexing finished, another file changed):
+      // facts can depend on other files' field and return types, so they are recomputed.
+      cached.file.facts = extractFacts(path, cached.file.syntax, cached.file.resolver, this.workspace.knowledge);
+      const indexChanged = index.update(cached.file.facts);
+      cached.generation = index.generation;
+      return { file: cached.file, indexChanged };
+    }
+    const file = parseFile(path, doc.text, index, this.workspace.knowledge, doc.tree);
+    const indexChanged = index.update(file.facts);
+    this.parsedOpen.set(path, { version: doc.version, text: doc.text, file, generation: index.generation });
     return { file, indexChanged };
   }
 

@@ -130,8 +130,3 @@ export function runEditor(bin: string, args: string[], env: Record<string, strin
     });
   });
 }
-
-/** Lines of a file, 1-based, for asserting on edited text. */
-export function lineOf(text: string, line: number): string | undefined {
-  return text.split('\n')[line - 1];
-}

@@ -154,12 +154,9 @@ describe.skipIf(!!nvim.missing && !inCI)('Neovim + awaitlens lsp', () => {
     expect(local(report.initial['store.rs']!.map(show))).toEqual(local(cliFor('store.rs')));
   });
 
-  // KNOWN SERVER BUG (server/lsp/analysis-host.ts `parseOpen` cache): a document opened before
-  // indexing finishes keeps the facts it was parsed with, so when the index completes and open
-  // documents are re-checked, lock-order-inversion (which needs the field types the index brings)
-  // is still missing until the first edit. `test.fails` keeps the suite green and turns red the
-  // day it is fixed — then drop `.fails`.
-  test.fails('store.rs shows both lock-order-inversion findings once indexing is done', () => {
+  // A document opened before indexing finishes must get the findings that need other files'
+  // facts (lock-order-inversion needs field types) once the index completes, without an edit.
+  test('store.rs shows both lock-order-inversion findings once indexing is done', () => {
     expect(report.settled).toBe(true);
     expect(report.initial['store.rs']!.map(show)).toEqual(cliFor('store.rs'));
   });
