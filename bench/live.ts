@@ -12,7 +12,7 @@ import { median, mib, type Section } from './util.js';
 
 const TASKS = 10_000;
 const RETAINED = 50_000;
-const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 15);
+const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 9);
 
 /** CPU ms of `fn`, after a gc so garbage from the previous step is not billed to this one. */
 function cpuMs(fn: () => void): number {
