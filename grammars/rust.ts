@@ -22,8 +22,59 @@ export function parser(): ParserT {
   if (!shared) {
     shared = new Parser();
     shared.setLanguage(RustLanguage);
+    installFastAccessors();
   }
   return shared;
+}
+
+/**
+ * Analysis cost is dominated by N-API crossings for node properties, and three of the hottest
+ * ones need no native call at all:
+ * - `type`: the binding gives every named node type its own JS subclass and means to put the type
+ *   name on its prototype, but that assignment is silently dropped (the base class has a getter
+ *   without a setter), so every `node.type` crosses N-API. The first answer per subclass is
+ *   stored on its prototype; the base class (anonymous tokens, errors) keeps the native getter.
+ * - `id` and `startIndex`: a JS node already holds its marshalled TSNode (`[0..1]` the id
+ *   pointer's low/high words, `[2]` the start byte; strings are read as UTF-16, 2 bytes a unit).
+ * The shortcuts are installed only if they agree with the native answers on a sample tree, so a
+ * binding that changes its layout just keeps the slow path.
+ */
+function installFastAccessors(): void {
+  const Base = (Parser as unknown as { SyntaxNode: { prototype: object } }).SyntaxNode;
+  const proto = Base.prototype;
+  const nativeType = Object.getOwnPropertyDescriptor(proto, 'type')?.get;
+  const nativeId = Object.getOwnPropertyDescriptor(proto, 'id')?.get;
+  const nativeStart = Object.getOwnPropertyDescriptor(proto, 'startIndex')?.get;
+  if (!nativeType || !nativeId || !nativeStart) return;
+  type Raw = SyntaxNode & Record<number, number>;
+  const fastId = function (this: Raw): number {
+    return this[1]! * 0x1_0000_0000 + this[0]!;
+  };
+  const fastStart = function (this: Raw): number {
+    return this[2]! / 2;
+  };
+  const sample = shared!.parse('// é\nasync fn f<T>(x: &[u8]) -> u8 { let s = "ü𝄞"; m!{ a }; x.len() as u8 + 1 }\n');
+  const all: SyntaxNode[] = [];
+  const cursor = sample.walk();
+  for (let more = true; more; ) {
+    all.push(cursor.currentNode);
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) { more = false; break; }
+  }
+  for (const n of all) {
+    if (fastId.call(n as Raw) !== nativeId.call(n) || fastStart.call(n as Raw) !== nativeStart.call(n)) return;
+  }
+  Object.defineProperty(proto, 'id', { get: fastId, configurable: true });
+  Object.defineProperty(proto, 'startIndex', { get: fastStart, configurable: true });
+  Object.defineProperty(proto, 'type', {
+    configurable: true,
+    get(this: SyntaxNode): string {
+      const t = nativeType.call(this) as string;
+      const cls = this.constructor;
+      if (cls !== Base) Object.defineProperty(cls.prototype, 'type', { value: t, configurable: true });
+      return t;
+    },
+  });
 }
 
 /**

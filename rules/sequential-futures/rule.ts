@@ -47,7 +47,12 @@ export default defineRule({
   },
   nodeTypes: ['block', 'let_declaration', 'expression_statement', 'await_expression', 'identifier', 'macro_invocation'],
   check(ctx) {
-    for (const block of ctx.syntax.nodes('block')) checkBlock(ctx, block);
+    // Every report is about `.await`s: a file or block without one has nothing to find, and
+    // visiting each statement's identifiers is the rule's whole cost.
+    if (ctx.syntax.nodes('await_expression').length === 0) return;
+    for (const block of ctx.syntax.nodes('block')) {
+      if (ctx.syntax.within('await_expression', block).length > 0) checkBlock(ctx, block);
+    }
   },
 });
 
@@ -100,9 +105,11 @@ function checkBlock(ctx: RuleContext, block: SyntaxNode): void {
     // References to futures still waiting for their await: either the await itself, or a use
     // that takes the future out of this rule's reach.
     // The names a let binds shadow pending futures only after its initializer has run.
-    const pat = stmt.type === 'let_declaration' ? stmt.childForFieldName('pattern') : null;
+    const type = stmt.type;
+    // With no future pending, no identifier of the statement can await or spoil one.
+    const pat = pending.size > 0 && type === 'let_declaration' ? stmt.childForFieldName('pattern') : null;
     const bound = pat ? [pat, ...ctx.syntax.within('identifier', pat)].filter((n) => n.type === 'identifier') : [];
-    for (const id of ctx.syntax.within('identifier', stmt)) {
+    for (const id of pending.size > 0 ? ctx.syntax.within('identifier', stmt) : []) {
       if (pat && ctx.syntax.contains(pat, id)) continue;
       const p = pending.get(id.text);
       if (!p) continue;
@@ -122,7 +129,7 @@ function checkBlock(ctx: RuleContext, block: SyntaxNode): void {
         pending.delete(id.text);
       }
     }
-    const created = futureLet(ctx, stmt);
+    const created = type === 'let_declaration' ? futureLet(ctx, stmt) : undefined;
     if (created) {
       const p: Pending = { ...created, created: i, spoiled: false };
       pending.set(created.name, p);

@@ -10,10 +10,50 @@ export function isAsyncClosure(node: SyntaxNode): boolean {
   return node.type === 'closure_expression' && node.children.some((c) => c.type === 'async');
 }
 
+/**
+ * Rules and facts ask for the body or loop around nearly every call and await, and each step up
+ * the tree is a native call. The answer for a node is the answer for its parent unless the parent
+ * itself decides it, so one walk answers every node on the way up: those answers are kept per
+ * file (`decide` returns the answer, null for "none", or undefined to keep climbing).
+ */
+type Decide = (parent: SyntaxNode) => SyntaxNode | null | undefined;
+const enclosingCaches = new WeakMap<FileSyntax, Map<Decide, Map<string, SyntaxNode | null>>>();
+
+function enclosing(syntax: FileSyntax, node: SyntaxNode, decide: Decide): SyntaxNode | undefined {
+  let perFile = enclosingCaches.get(syntax);
+  if (!perFile) enclosingCaches.set(syntax, (perFile = new Map()));
+  let cache = perFile.get(decide);
+  if (!cache) perFile.set(decide, (cache = new Map()));
+  const chain: string[] = [];
+  let result: SyntaxNode | null | undefined;
+  for (let cur = node; ; ) {
+    const key = syntax.key(cur);
+    result = cache.get(key);
+    if (result !== undefined) break;
+    chain.push(key);
+    const p = syntax.parent(cur);
+    if (!p) {
+      result = null;
+      break;
+    }
+    result = decide(p);
+    if (result !== undefined) break;
+    cur = p;
+  }
+  for (const k of chain) cache.set(k, result);
+  return result ?? undefined;
+}
+
+const decideBody: Decide = (p) => (BODY_BOUNDARIES.has(p.type) ? p : undefined);
+const decideLoop: Decide = (p) => {
+  const t = p.type;
+  if (LOOPS.has(t)) return p;
+  return BODY_BOUNDARIES.has(t) ? null : undefined;
+};
+
 /** The innermost fn, closure or async block around `node`. */
 export function enclosingBody(syntax: FileSyntax, node: SyntaxNode): SyntaxNode | undefined {
-  for (const a of syntax.ancestors(node)) if (BODY_BOUNDARIES.has(a.type)) return a;
-  return undefined;
+  return enclosing(syntax, node, decideBody);
 }
 
 /** The async fn / async block / async closure whose body runs `node`, if that body is async. */
@@ -27,11 +67,7 @@ export function asyncBodyOf(syntax: FileSyntax, node: SyntaxNode): SyntaxNode | 
 
 /** The innermost loop around `node` inside the same body. */
 export function enclosingLoop(syntax: FileSyntax, node: SyntaxNode): SyntaxNode | undefined {
-  for (const a of syntax.ancestors(node)) {
-    if (LOOPS.has(a.type)) return a;
-    if (BODY_BOUNDARIES.has(a.type)) return undefined;
-  }
-  return undefined;
+  return enclosing(syntax, node, decideLoop);
 }
 
 /** Whether the value of `node` is thrown away: `expr;` or `let _ = expr;`. */

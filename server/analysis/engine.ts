@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { extractFacts, type FileFacts } from './facts.js';
 import type { Knowledge } from './knowledge.js';
 import { LineIndex } from './line-index.js';
-import { Resolver } from './resolve.js';
+import { Resolver, type IndexLookup } from './resolve.js';
 import type { ReportInput, RuleContext, StaticRule, Where } from './rule.js';
 import { Suppressions } from './suppress.js';
 import { FileSyntax } from './syntax.js';
@@ -22,6 +22,8 @@ export interface ParsedFile {
   syntax: FileSyntax;
   resolver: Resolver;
   facts: FileFacts;
+  /** The index answers `facts` were computed from (see `Resolver.recordLookups`). */
+  factLookups?: IndexLookup[];
 }
 
 export interface RuleFailure {
@@ -41,8 +43,9 @@ export function parseFile(path: string, text: string, index: WorkspaceIndex, kno
   const syntax = new FileSyntax(t, text, lines);
   const uses = collectUses(syntax.nodes('use_declaration'));
   const resolver = new Resolver(syntax, uses, knowledge, index);
+  resolver.recordLookups();
   const facts = extractFacts(path, syntax, resolver, knowledge);
-  return { path, text, lines, tree: t, syntax, resolver, facts };
+  return { path, text, lines, tree: t, syntax, resolver, facts, factLookups: resolver.takeLookups() };
 }
 
 export function severityOf(rule: StaticRule, config: Config): Severity | 'off' {

@@ -133,6 +133,14 @@ export class Knowledge {
     return this.asyncMethod(name, receiver)?.returns ?? this.blockingMethod(name, receiver)?.returns;
   }
 
+  /** Whether any known lock type takes its lock through a method of this name (a cheap pre-check before typing a receiver). */
+  isAcquireMethod(name: string): boolean {
+    if (!this.acquireNames) this.acquireNames = new Set(this.locks.flatMap((l) => l.acquire));
+    return this.acquireNames.has(name);
+  }
+
+  private acquireNames?: Set<string>;
+
   lock(path: string): LockType | undefined {
     return this.lockByPath.get(path);
   }

@@ -105,7 +105,10 @@ export function acquisitionOf(
   const m = resolver.methodCall(call);
   if (!m) return undefined;
   const recv = m.receiver;
-  if (recv.type === 'field_expression') {
+  const recvType = recv.type;
+  if (recvType === 'field_expression') {
+    // Typing the receiver is the costly part; a method no lock type acquires with cannot match.
+    if (!knowledge.isAcquireMethod(m.name)) return undefined;
     const value = recv.childForFieldName('value');
     const field = recv.childForFieldName('field');
     if (!value || !field || field.type !== 'field_identifier') return undefined;
@@ -116,11 +119,12 @@ export function acquisitionOf(
     if (!owner) return undefined;
     return { call, lock: `${lastSegment(owner)}.${field.text}`, method: m.name };
   }
-  if (recv.type === 'identifier' || recv.type === 'scoped_identifier') {
-    if (recv.type === 'identifier' && resolver.binding(recv)) return undefined;
+  if (recvType === 'identifier' || recvType === 'scoped_identifier') {
     const name = lastSegment(recv.text.replace(/\s+/g, ''));
     // Statics are SCREAMING_CASE by convention; anything else is a local or a param we cannot name.
+    // (Checked before the binding lookup, which costs far more.)
     if (!/^[A-Z][A-Z0-9_]*$/.test(name)) return undefined;
+    if (recvType === 'identifier' && resolver.binding(recv)) return undefined;
     const local = localStatics.get(name);
     if (local) {
       const lock = knowledge.lock(local);

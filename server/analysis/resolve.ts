@@ -28,12 +28,32 @@ export interface BindingSite {
   type?: string;
 }
 
+/** One answer read from the index: a field's type (`field` set) or a fn's return type. */
+export interface IndexLookup {
+  /** The struct, or the fn name. */
+  struct: string;
+  field?: string;
+  implType?: string;
+  answer: string | undefined;
+}
+
+export interface MethodCall {
+  name: string;
+  receiver: SyntaxNode;
+  nameNode: SyntaxNode;
+}
+
 export class Resolver {
   // Rules ask about the same receivers and names again and again; N-API node access is the cost.
   private readonly typeCache = new Map<string, string | undefined>();
   private readonly bindingCache = new Map<string, BindingSite | undefined>();
+  // Syntax-only answers (the `use` map is fixed per file): kept across index generations.
+  private readonly calleeCache = new Map<string, string | undefined>();
+  private readonly methodCache = new Map<string, MethodCall | undefined>();
   private readonly blockLets = new Map<string, Array<{ start: number; end: number; decl: SyntaxNode }>>();
   private cachedGeneration = -1;
+  /** Index answers read while recording (see `recordLookups`). */
+  private lookupLog?: IndexLookup[];
 
   /** Answers about types and bindings depend on the index (field types), so they expire with it. */
   private fresh(): void {
@@ -64,6 +84,14 @@ export class Resolver {
 
   /** The full path of a call's callee when it is called by path (`sleep(d)`, `thread::sleep(d)`). */
   calleePath(call: SyntaxNode): string | undefined {
+    const key = this.syntax.key(call);
+    if (this.calleeCache.has(key)) return this.calleeCache.get(key);
+    const path = this.computeCalleePath(call);
+    this.calleeCache.set(key, path);
+    return path;
+  }
+
+  private computeCalleePath(call: SyntaxNode): string | undefined {
     let fn = call.childForFieldName('function');
     if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
     if (!fn) return undefined;
@@ -72,7 +100,15 @@ export class Resolver {
   }
 
   /** For `recv.method(args)`: the method name and receiver node. */
-  methodCall(call: SyntaxNode): { name: string; receiver: SyntaxNode; nameNode: SyntaxNode } | undefined {
+  methodCall(call: SyntaxNode): MethodCall | undefined {
+    const key = this.syntax.key(call);
+    if (this.methodCache.has(key)) return this.methodCache.get(key);
+    const m = this.computeMethodCall(call);
+    this.methodCache.set(key, m);
+    return m;
+  }
+
+  private computeMethodCall(call: SyntaxNode): MethodCall | undefined {
     let fn = call.childForFieldName('function');
     if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
     if (fn?.type !== 'field_expression') return undefined;
@@ -80,6 +116,42 @@ export class Resolver {
     const value = fn.childForFieldName('value');
     if (!field || !value || field.type !== 'field_identifier') return undefined;
     return { name: field.text, receiver: value, nameNode: field };
+  }
+
+  /**
+   * Start writing down every index answer this resolver reads. A file's facts are a function of
+   * its syntax and those answers, so when they all still hold after the rest of the workspace
+   * is indexed, the facts need no second extraction. Caches are dropped so that no answer
+   * read before recording is reused unseen.
+   */
+  recordLookups(): void {
+    this.typeCache.clear();
+    this.bindingCache.clear();
+    this.lookupLog = [];
+  }
+
+  takeLookups(): IndexLookup[] {
+    const log = this.lookupLog ?? [];
+    this.lookupLog = undefined;
+    return log;
+  }
+
+  /** Whether the index still gives every recorded answer. */
+  sameAnswers(log: readonly IndexLookup[]): boolean {
+    return log.every((l) =>
+      (l.field !== undefined ? this.lookup.fieldType(l.struct, l.field) : this.lookup.fnReturnType(l.struct, l.implType)) === l.answer);
+  }
+
+  private fieldType(struct: string, field: string): string | undefined {
+    const answer = this.lookup.fieldType(struct, field);
+    this.lookupLog?.push({ struct, field, answer });
+    return answer;
+  }
+
+  private fnReturnType(name: string, implType?: string): string | undefined {
+    const answer = this.lookup.fnReturnType(name, implType);
+    this.lookupLog?.push({ struct: name, implType, answer });
+    return answer;
   }
 
   /** The type (resolved head path) of an expression, when it can be told locally. */
@@ -117,7 +189,7 @@ export class Resolver {
         const field = expr.childForFieldName('field');
         if (!value || !field) return undefined;
         const owner = this.typeOf(value, depth + 1);
-        return owner ? this.lookup.fieldType(lastSegment(owner), field.text) : undefined;
+        return owner ? this.fieldType(lastSegment(owner), field.text) : undefined;
       }
       case 'call_expression':
         return this.callType(expr, depth);
@@ -143,7 +215,7 @@ export class Resolver {
         }
         return owner;
       }
-      if (segs.length === 1) return this.lookup.fnReturnType(last);
+      if (segs.length === 1) return this.fnReturnType(last);
       return undefined;
     }
     const m = this.methodCall(call);
@@ -153,7 +225,7 @@ export class Resolver {
     if (recv) {
       const known = this.knowledge.methodReturnType(m.name, recv);
       if (known) return known;
-      return this.lookup.fnReturnType(m.name, lastSegment(recv));
+      return this.fnReturnType(m.name, lastSegment(recv));
     }
     return undefined;
   }

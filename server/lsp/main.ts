@@ -1,5 +1,6 @@
 // `awaitlens lsp`: pick the transport from argv, run the server until the client says `exit`
 // (or goes away), and return the exit code for the CLI to use.
+import { LiveLspExtension } from '../live/lsp/index.js';
 import type { LspExtension } from './extensions.js';
 import { createServer } from './server.js';
 import { connectTransport, listenTransport, stdioTransport, type Transport } from './transport.js';
@@ -34,7 +35,8 @@ export function parseLspArgs(argv: readonly string[]): Mode {
 }
 
 /** Extensions the server starts with (the live runtime adds itself here). */
-export const defaultExtensions: LspExtension[] = [];
+export const liveExtension = new LiveLspExtension();
+export const defaultExtensions: LspExtension[] = [liveExtension];
 
 export async function main(argv: string[]): Promise<number> {
   const mode = parseLspArgs(argv);
@@ -60,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const server = createServer(transport.reader, transport.writer, { extensions: defaultExtensions, watchParent: true });
+  liveExtension.bindServer(server);
   const code = await server.exited;
   transport.close();
   return code;

@@ -40,7 +40,12 @@ export class Workspace {
 
   /** Recompute a parsed file's facts now that the index knows every file. */
   refreshFacts(file: ParsedFile): void {
+    // Facts depend on the index only through the answers recorded at extraction; most files
+    // read none, or none that another file changed, and extraction is the costly part.
+    if (file.factLookups && file.resolver.sameAnswers(file.factLookups)) return;
+    file.resolver.recordLookups();
     file.facts = extractFacts(file.path, file.syntax, file.resolver, this.knowledge);
+    file.factLookups = file.resolver.takeLookups();
     this.index.update(file.facts);
   }
 
