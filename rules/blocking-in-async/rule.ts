@@ -53,17 +53,21 @@ export default defineRule({
 /** The knowledge entry of a blocking call and how to name it, or undefined. */
 function blockingCall(ctx: RuleContext, call: SyntaxNode): { api: BlockingApi; name: string } | undefined {
   const { resolver, knowledge } = ctx;
-  const args = call.childForFieldName('arguments');
-  const argText = args && args.namedChildren.length > 0 ? '(..)' : '()';
+  // Built only for a call that turns out to block: reading the arguments is a native call.
+  const argText = () => {
+    const args = call.childForFieldName('arguments');
+    return args && args.namedChildren.length > 0 ? '(..)' : '()';
+  };
   const path = resolver.calleePath(call);
   if (path) {
     const api = knowledge.blockingFn(path);
     if (!api) return undefined;
     const written = (call.childForFieldName('function')?.text ?? path).replace(/\s+/g, '');
-    return { api, name: `\`${written}${argText}\`` };
+    return { api, name: `\`${written}${argText()}\`` };
   }
   const m = resolver.methodCall(call);
-  if (!m) return undefined;
+  // Typing the receiver is the costly part; no blocking API has a method of most names.
+  if (!m || !knowledge.hasBlockingMethod(m.name)) return undefined;
   const recv = receiverType(ctx, m.receiver);
   const api = recv ? knowledge.blockingMethod(m.name, recv) : undefined;
   if (!api) return undefined;
@@ -72,7 +76,7 @@ function blockingCall(ctx: RuleContext, call: SyntaxNode): { api: BlockingApi; n
   if (inner && blockingCall(ctx, inner)) return undefined;
   const recvText = m.receiver.text.replace(/\s+/g, ' ');
   const shown = recvText.length <= 40 && !recvText.includes('\n') ? `${recvText}.${m.name}` : `.${m.name}`;
-  return { api, name: `\`${shown}${argText}\`` };
+  return { api, name: `\`${shown}${argText()}\`` };
 }
 
 /** The receiver's type, seeing through `Command` builder chains. */

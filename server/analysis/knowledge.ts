@@ -120,6 +120,11 @@ export class Knowledge {
     return mod;
   }
 
+  /** Whether some blocking API is a method of this name (checked before typing a receiver). */
+  hasBlockingMethod(name: string): boolean {
+    return this.blockingMethods.has(name);
+  }
+
   blockingMethod(name: string, receiver: string): BlockingApi | undefined {
     return this.blockingMethods.get(name)?.find((b) => b.receivers.includes(receiver));
   }
