@@ -3,7 +3,6 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import type ParserT from 'tree-sitter';
-import { fromRoot } from '../server/paths.js';
 
 const require = createRequire(import.meta.url);
 export const Parser: typeof ParserT = require('tree-sitter');
@@ -12,7 +11,6 @@ export const RustLanguage: ParserT.Language = require('tree-sitter-rust');
 export type Tree = ParserT.Tree;
 export type SyntaxNode = ParserT.SyntaxNode;
 export type TreeCursor = ParserT.TreeCursor;
-export type Query = ParserT.Query;
 export type Edit = ParserT.Edit;
 
 let shared: ParserT | undefined;
@@ -85,19 +83,6 @@ function installFastAccessors(): void {
  */
 export function parse(text: string, old?: Tree): Tree {
   return parser().parse(text, old, { bufferSize: Math.max(32 * 1024, text.length + 1) });
-}
-
-const queryCache = new Map<string, Query>();
-
-/** A query from grammars/queries/NAME.scm, compiled once. */
-export function query(name: string): Query {
-  let q = queryCache.get(name);
-  if (!q) {
-    const src = readFileSync(fromRoot('grammars', 'queries', `${name}.scm`), 'utf8');
-    q = new Parser.Query(RustLanguage, src);
-    queryCache.set(name, q);
-  }
-  return q;
 }
 
 interface NodeTypeInfo { type: string; named: boolean }
