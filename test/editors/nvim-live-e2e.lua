@@ -57,6 +57,11 @@ local function run()
     cmd = cmd,
     root_dir = root,
     settings = { awaitlens = { console = { replay = replay, replaySpeed = 'max' } } },
+    -- Neovim 0.7 neither answers workspace/configuration nor pushes settings by itself; its docs
+    -- ask configs to send them from on_init (the server then switches from connecting to replay).
+    on_init = function(client)
+      client.notify('workspace/didChangeConfiguration', { settings = client.config.settings })
+    end,
     handlers = {
       ['awaitlens/status'] = function(_, result)
         table.insert(report.statuses, result)

@@ -87,6 +87,7 @@ export class LiveLspExtension implements LspExtension {
   private readonly now: () => number;
   private readonly throttleMs: number;
   private disposed = false;
+  private hoverLines: LineIndex | undefined;
 
   readonly commands: Record<string, (args: readonly unknown[]) => unknown> = {
     [LIVE_COMMANDS.showTasks]: () => this.showTasks(),
@@ -106,6 +107,12 @@ export class LiveLspExtension implements LspExtension {
   /** Gives the extension the server's connection and state (see bridge.ts). */
   bindServer(server: Pick<AwaitlensServer, 'connection' | 'session'>): this {
     this.bridge = serverBridge(server);
+    return this;
+  }
+
+  /** The same, from any bridge (benches and embedders without an LSP server). */
+  bindBridge(bridge: LiveBridge): this {
+    this.bridge = bridge;
     return this;
   }
 
@@ -315,7 +322,8 @@ export class LiveLspExtension implements LspExtension {
     const rt = this.rt;
     if (!rt || rt.model.now === undefined) return undefined;
     rt.sites.sync(this.generation);
-    const lines = new LineIndex(ctx.text);
+    if (this.hoverLines?.text !== ctx.text) this.hoverLines = new LineIndex(ctx.text);
+    const lines = this.hoverLines;
     const line0 = ctx.position.line;
     const parts: string[] = [];
     const onLine = (loc: WireLocation): boolean => {
