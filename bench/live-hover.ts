@@ -34,7 +34,11 @@ export async function bench(): Promise<Section[]> {
 
   const ext = new LiveLspExtension({ throttleMs: 0 });
   const lines = new LineIndex(src);
-  ext.bindBridge({
+  ext.attach({
+    refresh: () => undefined,
+    refreshCodeLenses: () => undefined,
+    log: () => undefined,
+    openDocuments: () => [],
     notify: () => undefined,
     show: () => undefined,
     showDocument: async () => false,
@@ -44,10 +48,9 @@ export async function bench(): Promise<Section[]> {
     lines: () => lines,
     republish: () => undefined,
   });
-  ext.attach({ refresh: () => undefined, refreshCodeLenses: () => undefined, log: () => undefined, openDocuments: () => [] });
   ext.onConfig({ config: defaultConfig(), debounceMs: 0, console: { replay: rec } });
-  while (ext.status.state !== 'replay-finished') {
-    if (ext.status.state === 'disconnected') throw new Error(`replay failed: ${ext.status.reason}`);
+  while (ext.connection.state !== 'replay-finished') {
+    if (ext.connection.state === 'disconnected') throw new Error(`replay failed: ${ext.connection.reason}`);
     await new Promise((r) => setTimeout(r, 5));
   }
   const uri = pathToFileURL(path).href;

@@ -100,7 +100,7 @@ function lockOf(ctx: RuleContext, receiver: SyntaxNode, method: string): LockTyp
 /** The type of a `static` of this file named by `receiver` (`STATE.lock()`). */
 function staticType(ctx: RuleContext, receiver: SyntaxNode): string | undefined {
   if (receiver.type !== 'identifier' || ctx.resolver.binding(receiver)) return undefined;
-  for (const item of ctx.syntax.nodes('static_item')) {
+  for (const item of ctx.syntax.fileNodes('static_item')) {
     if (item.childForFieldName('name')?.text !== receiver.text) continue;
     let text = item.childForFieldName('type')?.text;
     if (!text) return undefined;

@@ -254,7 +254,7 @@ function inLoopBody(syntax: FileSyntax, node: SyntaxNode, loop: SyntaxNode): boo
 function handsOffInside(ctx: RuleContext, path: string): boolean {
   const { syntax, resolver } = ctx;
   const name = lastSegment(path);
-  const fns = syntax.nodes('function_item').filter((f) => f.childForFieldName('name')?.text === name);
+  const fns = syntax.fileNodes('function_item').filter((f) => f.childForFieldName('name')?.text === name);
   if (fns.length === 0) return false;
   return fns.every((fn) => {
     const body = fn.childForFieldName('body');

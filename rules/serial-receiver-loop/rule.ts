@@ -132,7 +132,7 @@ function manySenders(ctx: RuleContext, rx: SyntaxNode): { sender: string; clone:
   const params = fn?.childForFieldName('parameters')?.namedChildren.filter((p) => p.type === 'parameter');
   if (!fn || !name || !params) return undefined;
   const pos = params.findIndex((p) => ctx.syntax.same(p, b.decl));
-  for (const call of ctx.syntax.nodes('call_expression')) {
+  for (const call of ctx.syntax.fileNodes('call_expression')) {
     const callee = ctx.resolver.methodCall(call)?.name ?? lastSegment(ctx.resolver.calleePath(call) ?? '');
     if (callee !== name) continue;
     const arg = call.childForFieldName('arguments')?.namedChildren[pos];

@@ -94,7 +94,7 @@ function typeText(ctx: RuleContext, e: SyntaxNode, depth: number): string | unde
     const ownerType = owner ? ctx.resolver.typeOf(owner) : undefined;
     if (!ownerType || !field) return undefined;
     const struct = ownerType.slice(ownerType.lastIndexOf(':') + 1);
-    for (const st of ctx.syntax.nodes('struct_item')) {
+    for (const st of ctx.syntax.fileNodes('struct_item')) {
       if (st.childForFieldName('name')?.text !== struct) continue;
       for (const f of ctx.syntax.within('field_declaration', st)) {
         if (f.childForFieldName('name')?.text === field) return f.childForFieldName('type')?.text;

@@ -1,7 +1,7 @@
 // Text in, findings out. Parsing builds the file's syntax (with macro bodies), its `use` map,
 // a resolver and its index facts; checking runs the enabled rules, each isolated so one rule's
 // exception costs only that rule's findings.
-import { parse, type Tree } from '../../grammars/rust.js';
+import { parse, type SyntaxNode, type Tree } from '../../grammars/rust.js';
 import type { Config } from './config.js';
 import { extractFacts, type FileFacts } from './facts.js';
 import type { Knowledge } from './knowledge.js';
@@ -36,12 +36,23 @@ export interface FileResult {
   failures: RuleFailure[];
 }
 
-/** Build everything rules need from a file's text. `tree` is a ready (possibly incremental) parse. */
-export function parseFile(path: string, text: string, index: WorkspaceIndex, knowledge: Knowledge, tree?: Tree): ParsedFile {
-  const lines = new LineIndex(text);
+/**
+ * Build everything rules need from a file's text. `tree` is a ready (possibly incremental) parse.
+ * `scope` limits syntax, facts and so findings to those top-level nodes (see units.ts); file-level
+ * context (`use`s, statics, structs) is still read from the whole file.
+ */
+export function parseFile(
+  path: string,
+  text: string,
+  index: WorkspaceIndex,
+  knowledge: Knowledge,
+  tree?: Tree,
+  scope?: { nodes: readonly SyntaxNode[]; lines?: LineIndex },
+): ParsedFile {
+  const lines = scope?.lines ?? new LineIndex(text);
   const t = tree ?? parse(text);
-  const syntax = new FileSyntax(t, text, lines);
-  const uses = collectUses(syntax.nodes('use_declaration'));
+  const syntax = new FileSyntax(t, text, lines, undefined, scope?.nodes);
+  const uses = collectUses(syntax.fileNodes('use_declaration'));
   const resolver = new Resolver(syntax, uses, knowledge, index);
   resolver.recordLookups();
   const facts = extractFacts(path, syntax, resolver, knowledge);

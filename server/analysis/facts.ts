@@ -152,6 +152,7 @@ export function extractFacts(path: string, syntax: FileSyntax, resolver: Resolve
         fact.awaits.push(entry);
       }
     }
+    if (fn.type === 'function_signature_item') SIGNATURE_ONLY.add(fact);
     fns.push(fact);
   }
   const fields: FieldFact[] = [];
@@ -167,12 +168,23 @@ export function extractFacts(path: string, syntax: FileSyntax, resolver: Resolve
     }
   }
   const locks = extractLockFacts(syntax, resolver, knowledge);
-  const signature = fns
+  return { path, fns, uses: resolver.uses, fields, locks, signature: factsSignature(fns, fields, locks) };
+}
+
+/** Fns declared without a body (trait items): extraction lists them after all fns with one. */
+const SIGNATURE_ONLY = new WeakSet<FnFact>();
+
+export function isSignatureOnly(fn: FnFact): boolean {
+  return SIGNATURE_ONLY.has(fn);
+}
+
+/** The index signature of a file's facts: what other files' results depend on, no spans. */
+export function factsSignature(fns: readonly FnFact[], fields: readonly FieldFact[], locks: FileLocks): string {
+  return fns
     .filter((f) => f.future)
     .map((f) => `${f.implType ?? ''}::${f.name}:${f.future}:${f.awaits.map((a) => a.unsafeApi?.path ?? a.name).join(',')}`)
     .concat(fns.filter((f) => !f.future).map((f) => `${f.implType ?? ''}::${f.name}:sync:${f.returnType ?? ''}`))
     .concat(fields.map((f) => `${f.struct}.${f.field}:${f.type}`))
     .sort()
     .join('\n') + `\n${lockSignature(locks)}`;
-  return { path, fns, uses: resolver.uses, fields, locks, signature };
 }

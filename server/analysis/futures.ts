@@ -110,7 +110,7 @@ function calleeIdent(call: SyntaxNode): SyntaxNode | undefined {
 function isRuntimeEntryHere(ctx: FutureLookup, candidates: ReadonlyArray<{ fn: { nameSpan: { start: { offset: number } } }; file: string }>): boolean {
   const here = candidates.filter((c) => c.file === ctx.path).map((c) => c.fn.nameSpan.start.offset);
   if (here.length === 0) return false;
-  for (const fn of ctx.syntax.nodes('function_item')) {
+  for (const fn of ctx.syntax.fileNodes('function_item')) {
     const name = fn.childForFieldName('name');
     if (!name || !here.includes(ctx.syntax.start(name))) continue;
     for (let a = fn.previousNamedSibling; a && (a.type === 'attribute_item' || a.type === 'line_comment' || a.type === 'block_comment'); a = a.previousNamedSibling) {
@@ -131,7 +131,7 @@ export function importedTwice(syntax: FileSyntax, name: string): boolean {
   let counts = importCounts.get(syntax);
   if (!counts) {
     const paths = new Map<string, Set<string>>();
-    for (const decl of syntax.nodes('use_declaration')) {
+    for (const decl of syntax.fileNodes('use_declaration')) {
       for (const [alias, p] of collectUses([decl]).names) {
         let set = paths.get(alias);
         if (!set) paths.set(alias, (set = new Set()));

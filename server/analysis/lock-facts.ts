@@ -262,7 +262,7 @@ function bodyLabel(syntax: FileSyntax, resolver: Resolver, body: SyntaxNode): st
 export function extractLockFacts(syntax: FileSyntax, resolver: Resolver, knowledge: Knowledge): FileLocks {
   const statics: FileLocks['statics'] = [];
   const localStatics = new Map<string, string>();
-  for (const st of syntax.nodes('static_item')) {
+  for (const st of syntax.fileNodes('static_item')) {
     const name = st.childForFieldName('name')?.text;
     const type = st.childForFieldName('type');
     if (!name || !type) continue;

@@ -45,16 +45,26 @@ export class FileSyntax {
   /** tree-sitter finds a parent by walking down from the root, so answers are remembered. */
   private readonly parents = new Map<string, SyntaxNode | null>();
   private nextTreeId = 0;
+  /** Main-tree [start, end) ranges of the scope roots, when the analysis is scoped. */
+  private readonly scopeRanges: Array<[number, number]> | undefined;
+  private readonly fileBuckets = new Map<string, Bucket>();
 
+  /**
+   * `scope`: analyse only these main-tree nodes (top-level items, see units.ts). `nodes(type)` then
+   * holds only nodes inside them, while `fileNodes(type)` still answers for the whole file;
+   * parents, ancestors and offsets always walk the real tree.
+   */
   constructor(
     readonly tree: Tree,
     readonly text: string,
     readonly lines: LineIndex,
     eager: readonly string[] = EAGER_TYPES,
+    readonly scope?: readonly SyntaxNode[],
   ) {
     const types = [...new Set([...eager, 'macro_invocation'])];
     const raw = new Map<string, SyntaxNode[]>(types.map((t) => [t, []]));
-    let level: SyntaxNode[] = [tree.rootNode];
+    this.scopeRanges = scope?.map((n): [number, number] => [n.startIndex, n.endIndex]).sort((a, b) => a[0] - b[0]);
+    let level: SyntaxNode[] = scope ? [...scope] : [tree.rootNode];
     for (let depth = 0; level.length > 0; depth++) {
       const macros: SyntaxNode[] = [];
       for (const root of level) {
@@ -96,21 +106,50 @@ export class FileSyntax {
     return this.batchTrees;
   }
 
-  /** Every named node of `type`, the main tree and macro pieces together, in source order. */
+  /**
+   * Every named node of `type`, the main tree and macro pieces together, in source order. In a
+   * scoped analysis, only the nodes inside the scope: what a rule reports on.
+   */
   nodes(type: string): readonly SyntaxNode[] {
     let b = this.buckets.get(type);
     if (!b) {
-      b = this.gather(this.root, type);
+      b = this.scopeRanges ? this.bucket(this.scope!.flatMap((r) => this.gather(r, type).nodes)) : this.gather(this.root, type);
       this.buckets.set(type, b);
     }
     return b.nodes;
   }
 
+  /**
+   * Every node of `type` in the whole file, for lookups of file-level context (statics, structs,
+   * `use`s, same-file fns) that a finding depends on. Equal to `nodes(type)` unless the analysis
+   * is scoped; then nodes outside the scope come from the main tree only (macro bodies outside
+   * the scope are not expanded).
+   */
+  fileNodes(type: string): readonly SyntaxNode[] {
+    if (!this.scopeRanges) return this.nodes(type);
+    let b = this.fileBuckets.get(type);
+    if (!b) {
+      const outside = this.root.descendantsOfType(type).filter((n) => !this.inScope(n.startIndex, n.endIndex));
+      b = this.bucket([...this.nodes(type), ...outside]);
+      this.fileBuckets.set(type, b);
+    }
+    return b.nodes;
+  }
+
+  /** Whether a main-tree range lies inside one of the scope roots (always, when not scoped). */
+  private inScope(start: number, end: number): boolean {
+    const ranges = this.scopeRanges;
+    if (!ranges) return true;
+    for (const [s, e] of ranges) if (start >= s && end <= e) return true;
+    return false;
+  }
+
   /** Nodes of `type` lying inside `container` (itself included; macro pieces included). */
   within(type: string, container: SyntaxNode): SyntaxNode[] {
-    const b = this.buckets.get(type) ?? this.gather(container, type);
     const s = this.start(container);
     const e = this.end(container);
+    // A container outside the scope (found through `fileNodes`) is not in the scoped buckets.
+    const b = (this.scopeRanges && !this.inScope(s, e) ? undefined : this.buckets.get(type)) ?? this.gather(container, type);
     const { starts, ends, nodes } = b;
     let lo = 0;
     let hi = starts.length;

@@ -15,6 +15,8 @@ export interface StatusReport {
   openDocuments: number;
   findings: number;
   skipped: Array<{ path: string; reason: string }>;
+  /** Each extension's own state, e.g. the live console connection. */
+  extensions: Record<string, unknown>;
 }
 
 export async function executeCommand(s: Session, indexer: Indexer, serverVersion: string, command: string, args: readonly unknown[]): Promise<unknown> {
@@ -46,9 +48,17 @@ export async function executeCommand(s: Session, indexer: Indexer, serverVersion
         openDocuments: s.docs.all().length,
         findings: [...s.host.allFindings()].length,
         skipped: indexer.skipped,
+        extensions: {},
       };
+      const lines: string[] = [];
+      for (const ext of s.extensions) {
+        const st = ext.status ? s.callExt(ext, 'status', () => ext.status!()) : undefined;
+        if (!st) continue;
+        report.extensions[ext.name] = st.detail;
+        lines.push(st.line);
+      }
       s.out.show(
-        `awaitlens ${report.version}: ${report.indexedFiles} files indexed${report.indexing ? ' (indexing…)' : ''}, ${report.openDocuments} open, ${report.findings} findings, ${report.skipped.length} skipped`,
+        [`awaitlens ${report.version}: ${report.indexedFiles} files indexed${report.indexing ? ' (indexing…)' : ''}, ${report.openDocuments} open, ${report.findings} findings, ${report.skipped.length} skipped`, ...lines].join('; '),
       );
       return report;
     }

@@ -2,7 +2,8 @@
 // without knowing about LSP: it hands plain data (UTF-16 line/character ranges, markdown
 // strings) and the server converts, merges and publishes. An extension is given a host at
 // attach time and calls `refresh(uri)` when its data for a document changed.
-import type { Severity } from '../analysis/types.js';
+import type { LineIndex } from '../analysis/line-index.js';
+import type { Finding, Severity } from '../analysis/types.js';
 import type { EffectiveSettings } from './configuration.js';
 import type { LineCol } from './positions.js';
 
@@ -53,6 +54,8 @@ export interface LspExtension {
   onConfig?(settings: EffectiveSettings): void;
   onOpen?(uri: string): void;
   onClose?(uri: string): void;
+  /** A line for the `awaitlens.status` command, and data for its report. */
+  status?(): { line: string; detail: unknown };
   dispose?(): void;
 }
 
@@ -65,6 +68,22 @@ export interface ExtensionHost {
   log(message: string, level?: 'error' | 'warning' | 'info' | 'log'): void;
   /** Open documents' URIs. */
   openDocuments(): string[];
+  /** A notification of the extension's own (e.g. `awaitlens/status`). */
+  notify(method: string, params: unknown): void;
+  /** A message the user sees (`window/showMessage`). */
+  show(message: string, level?: 'error' | 'warning' | 'info'): void;
+  /** Open a local file in the editor; false when the client cannot. */
+  showDocument(uri: string): Promise<boolean>;
+  /** Workspace folders. */
+  roots(): string[];
+  /** The static findings the server holds for a file. */
+  findings(path: string): readonly Finding[];
+  /** The `awaitlens` settings object as the editor sent it. */
+  rawSettings(): unknown;
+  /** Lines of a file: the open document's text, else the file on disk. */
+  lines(path: string): LineIndex | undefined;
+  /** Re-publish one file's diagnostics (push), or ask for a diagnostic refresh (pull). */
+  republish(path: string): void;
 }
 
 export const LIVE_SOURCE = 'awaitlens (live)';

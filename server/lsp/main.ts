@@ -62,7 +62,6 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const server = createServer(transport.reader, transport.writer, { extensions: defaultExtensions, watchParent: true });
-  liveExtension.bindServer(server);
   const code = await server.exited;
   transport.close();
   return code;

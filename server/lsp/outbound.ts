@@ -71,6 +71,21 @@ export class Outbound {
     this.notify(() => this.connection.sendRequest(CodeLensRefreshRequest.type));
   }
 
+  /** A notification of awaitlens's own (`awaitlens/status`). */
+  custom(method: string, params: unknown): void {
+    this.notify(() => this.connection.sendNotification(method, params));
+  }
+
+  /** Open a local document in the editor; false when the client cannot. */
+  async showDocument(uri: string): Promise<boolean> {
+    if (!this.client().showDocument) return false;
+    try {
+      return (await this.connection.sendRequest(ShowDocumentRequest.type, { uri, takeFocus: true })).success;
+    } catch {
+      return false;
+    }
+  }
+
   /** Open an external URL: `window/showDocument` when supported, else a message with the URL. */
   async openExternal(url: string, what: string): Promise<boolean> {
     if (this.client().showDocument) {

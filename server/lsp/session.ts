@@ -274,6 +274,17 @@ export class Session {
       refreshCodeLenses: () => this.out.refreshCodeLenses(),
       log: (message, level) => this.out.log(message, level ?? 'log'),
       openDocuments: () => this.docs.all().map((d) => d.uri),
+      notify: (method, params) => this.out.custom(method, params),
+      show: (message, level) => this.out.show(message, level ?? 'info'),
+      showDocument: (uri) => this.out.showDocument(uri),
+      roots: () => [...this.roots],
+      findings: (path) => this.host.findings(path) ?? [],
+      rawSettings: () => this.pushedSettings,
+      lines: (path) => this.linesFor(path),
+      republish: (path) => {
+        if (this.pushMode) this.publishPath(path);
+        else this.out.refreshDiagnostics();
+      },
     };
   }
 

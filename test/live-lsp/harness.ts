@@ -45,7 +45,6 @@ export async function startLiveClient(opts: { root: string; settings: Record<str
   const toClient = new PassThrough();
   const ext = new LiveLspExtension(opts.ext);
   const server = createServer(new StreamMessageReader(toServer), new StreamMessageWriter(toClient), { rules: TEST_RULES, extensions: [ext] });
-  ext.bindServer(server);
   const conn = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const events: Event[] = [];
   const waiters: Array<{ pred: (e: Event) => boolean; from: number; resolve: (e: Event) => void }> = [];

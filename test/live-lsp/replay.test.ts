@@ -52,10 +52,11 @@ describe('replaying lost-waker.updates.bin', () => {
       { state: 'replaying', address: path, reason: 'speed max' },
       { state: 'replay-finished', address: path, reason: 'end of the recording: 29 updates, 7.0 s of app time' },
     ]);
-    const r = await c!.request('workspace/executeCommand', { command: 'awaitlens.liveStatus', arguments: [] });
-    expect(r).toEqual({ state: 'replay-finished', address: path, reason: 'end of the recording: 29 updates, 7.0 s of app time' });
+    // `awaitlens.status` reports the live state beside the static side's.
+    const r = await c!.request('workspace/executeCommand', { command: 'awaitlens.status', arguments: [] });
+    expect(r.extensions.live).toEqual({ state: 'replay-finished', address: path, reason: 'end of the recording: 29 updates, 7.0 s of app time' });
     const shown = await c!.waitFor((e) => e.method === 'window/showMessage');
-    expect(shown.params.message).toBe(`awaitlens live: replay-finished (${path}): end of the recording: 29 updates, 7.0 s of app time`);
+    expect(shown.params.message.split('; ').pop()).toBe(`live: replay-finished (${path}): end of the recording: 29 updates, 7.0 s of app time`);
   });
 
   test('hover on the spawn site: live metrics under the header', async () => {

@@ -10,7 +10,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LineIndex } from '../../analysis/line-index.js';
 import type { EffectiveSettings } from '../../lsp/configuration.js';
 import type { ExtensionCodeLens, ExtensionDiagnostic, ExtensionHost, HoverContext, LspExtension, PlainRange } from '../../lsp/extensions.js';
-import type { AwaitlensServer } from '../../lsp/server.js';
 import { ruleDocsUrl } from '../../meta/docs-url.js';
 import { readSource } from '../../workspace/read-source.js';
 import { ALL_LIVE_RULES } from '../../../rules/live-index.js';
@@ -22,7 +21,7 @@ import { siteKey } from '../sites.js';
 import type { SourceMapper } from '../source-map.js';
 import type { WireLocation } from '../wire.js';
 import type { Speed } from '../cli/replay.js';
-import { serverBridge, type LiveBridge } from './bridge.js';
+import type { LiveBridge } from './bridge.js';
 import { consoleFeed, replayFeed, type Feed, type LiveStatus } from './feed.js';
 import { awaitHover } from './await-hover.js';
 import { calleeRange, callEndLine, makeMapper } from './locations.js';
@@ -32,7 +31,7 @@ import { SiteIndex } from './site-stats.js';
 import { lensTitle, resourceHover, spawnSiteHover } from './texts.js';
 
 export const STATUS_NOTIFICATION = 'awaitlens/status';
-export const LIVE_COMMANDS = { showTasks: 'awaitlens.showTasks', liveStatus: 'awaitlens.liveStatus' } as const;
+export const LIVE_COMMANDS = { showTasks: 'awaitlens.showTasks' } as const;
 
 export interface LiveExtensionOptions {
   /** Local timers: the publish throttle and the engine's disconnect grace. */
@@ -91,33 +90,12 @@ export class LiveLspExtension implements LspExtension {
 
   readonly commands: Record<string, (args: readonly unknown[]) => unknown> = {
     [LIVE_COMMANDS.showTasks]: () => this.showTasks(),
-    [LIVE_COMMANDS.liveStatus]: () => {
-      const s = this.status;
-      this.bridge?.show(`awaitlens live: ${statusLine(s)}`);
-      return s;
-    },
   };
 
   constructor(private readonly opts: LiveExtensionOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.now = opts.now ?? Date.now;
     this.throttleMs = opts.throttleMs ?? 1000;
-  }
-
-  /** Gives the extension the server's connection and state (see bridge.ts). */
-  bindServer(server: Pick<AwaitlensServer, 'connection' | 'session'>): this {
-    this.bridge = serverBridge(server);
-    return this;
-  }
-
-  /** The same, from any bridge (benches and embedders without an LSP server). */
-  bindBridge(bridge: LiveBridge): this {
-    this.bridge = bridge;
-    return this;
-  }
-
-  get status(): LiveStatus {
-    return { ...this.statusValue };
   }
 
   /** The model, engine and site index in use (tests and the bench read them). */
@@ -127,6 +105,17 @@ export class LiveLspExtension implements LspExtension {
 
   attach(host: ExtensionHost): void {
     this.host = host;
+    this.bridge = host;
+  }
+
+  /** The console connection's state (the last one announced). */
+  get connection(): LiveStatus {
+    return { ...this.statusValue };
+  }
+
+  /** The console connection's state, for the `awaitlens.status` command. */
+  status(): { line: string; detail: unknown } {
+    return { line: `live: ${statusLine(this.statusValue)}`, detail: { ...this.statusValue } };
   }
 
   onConfig(eff: EffectiveSettings): void {
