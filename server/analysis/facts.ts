@@ -178,6 +178,12 @@ export function isSignatureOnly(fn: FnFact): boolean {
   return SIGNATURE_ONLY.has(fn);
 }
 
+/** Carry the mark over to a copy of a fact (facts are moved by copying, see incremental.ts). */
+export function copyFnMark(from: FnFact, to: FnFact): FnFact {
+  if (SIGNATURE_ONLY.has(from)) SIGNATURE_ONLY.add(to);
+  return to;
+}
+
 /** The index signature of a file's facts: what other files' results depend on, no spans. */
 export function factsSignature(fns: readonly FnFact[], fields: readonly FieldFact[], locks: FileLocks): string {
   return fns

@@ -273,6 +273,8 @@ export class FileSyntax {
     const found: SyntaxNode[] = [];
     const visit = (root: SyntaxNode) => {
       found.push(...root.descendantsOfType(type));
+      // Macros outside the scope of a scoped analysis are not expanded.
+      if (this.scopeRanges && !this.inScope(this.start(root), this.end(root))) return;
       for (const m of this.within('macro_invocation', root)) {
         if (m.tree !== root.tree) continue;
         const exp = this.expansion(m);

@@ -9,6 +9,7 @@ import type { Config } from '../analysis/config.js';
 import type { StaticRule } from '../analysis/rule.js';
 import type { Finding } from '../analysis/types.js';
 import { Workspace } from '../workspace/workspace.js';
+import { checkChangedUnits, stateOf, type FileState } from '../analysis/incremental.js';
 
 export interface CheckOutcome {
   findings: Finding[];
@@ -21,6 +22,8 @@ export class AnalysisHost {
   readonly workspace: Workspace;
   private readonly findingsByPath = new Map<string, Finding[]>();
   private readonly parsedOpen = new Map<string, { version: number; text: string; file: ParsedFile; generation: number }>();
+  /** Per open document: what its last findings were computed from, unit by unit (fast checks build on it). */
+  private readonly unitStates = new Map<string, FileState>();
 
   constructor(config: Config, rules: readonly StaticRule[]) {
     this.workspace = new Workspace(config, rules);
@@ -36,6 +39,8 @@ export class AnalysisHost {
 
   set config(c: Config) {
     this.workspace.config = c;
+    // Kept findings were computed under the old severities and rules: the next check is a full one.
+    this.unitStates.clear();
   }
 
   /** Parse an open document (incrementally, through its own tree) and record its facts. */
@@ -57,12 +62,33 @@ export class AnalysisHost {
     return { file, indexChanged };
   }
 
-  /** Analyse an open document at its current version. */
+  /** Analyse an open document at its current version: the whole file (the full check). */
   checkOpen(path: string, doc: SourceDocument): CheckOutcome {
     const { file, indexChanged } = this.parseOpen(path, doc);
     const result = this.workspace.check(file);
     this.findingsByPath.set(path, result.findings);
+    this.unitStates.set(path, stateOf(file, result.findings));
     return { ...result, indexChanged };
+  }
+
+  /**
+   * The fast check of an edited open document: only the top-level items whose text changed since
+   * the last result are analysed; the others' findings are moved (server/analysis/incremental.ts).
+   * Undefined when there is nothing to build on (no earlier result, unchanged text — then only the
+   * index moved, which needs a full check — or most of the file changed).
+   */
+  checkOpenFast(path: string, doc: SourceDocument): CheckOutcome | undefined {
+    const prev = this.unitStates.get(path);
+    if (!prev || prev.text === doc.text) return undefined;
+    const ws = this.workspace;
+    const r = checkChangedUnits(prev, {
+      path, text: doc.text, tree: doc.tree, lines: doc.lines,
+      index: ws.index, knowledge: ws.knowledge, rules: ws.rules, config: ws.config,
+    });
+    if (!r) return undefined;
+    this.unitStates.set(path, r.state);
+    this.findingsByPath.set(path, r.findings);
+    return { findings: r.findings, failures: r.failures, indexChanged: r.indexChanged };
   }
 
   /** First indexing pass over a closed file: facts only, the tree is dropped right away. */
@@ -88,11 +114,13 @@ export class AnalysisHost {
   /** A document was closed: its parse goes, its findings stay until the caller re-checks it. */
   closeDocument(path: string): void {
     this.parsedOpen.delete(path);
+    this.unitStates.delete(path);
   }
 
   /** The file is gone: drop its facts and findings. True when it was known. */
   forget(path: string): boolean {
     this.parsedOpen.delete(path);
+    this.unitStates.delete(path);
     const had = this.findingsByPath.delete(path);
     return this.workspace.index.remove(path) || had;
   }

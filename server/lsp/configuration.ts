@@ -10,6 +10,8 @@ export const CONFIG_FILE = 'awaitlens.toml';
 export interface EditorOnlySettings {
   /** Extra delay before analysing a changed document; 0 = the next macrotask. */
   debounceMs: number;
+  /** Pause in typing after which a fast (changed items only) result is followed by a full check. */
+  fullCheckDelayMs?: number;
   console: { address?: string; replay?: string };
 }
 
@@ -73,6 +75,10 @@ export function mergeSettings(base: Config, raw: unknown, knownRules: ReadonlySe
   if (raw.debounceMs !== undefined) {
     if (typeof raw.debounceMs === 'number' && Number.isFinite(raw.debounceMs) && raw.debounceMs >= 0) out.debounceMs = Math.min(raw.debounceMs, 10_000);
     else problems.push({ source, message: 'awaitlens.debounceMs must be a number of milliseconds ≥ 0' });
+  }
+  if (raw.fullCheckDelayMs !== undefined) {
+    if (typeof raw.fullCheckDelayMs === 'number' && Number.isFinite(raw.fullCheckDelayMs) && raw.fullCheckDelayMs >= 0) out.fullCheckDelayMs = Math.min(raw.fullCheckDelayMs, 60_000);
+    else problems.push({ source, message: 'awaitlens.fullCheckDelayMs must be a number of milliseconds ≥ 0' });
   }
   return out;
 }
