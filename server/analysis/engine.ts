@@ -47,11 +47,11 @@ export function parseFile(
   index: WorkspaceIndex,
   knowledge: Knowledge,
   tree?: Tree,
-  scope?: { nodes: readonly SyntaxNode[]; lines?: LineIndex },
+  scope?: { nodes: readonly SyntaxNode[]; lines?: LineIndex; outside?: (type: string) => readonly SyntaxNode[] },
 ): ParsedFile {
   const lines = scope?.lines ?? new LineIndex(text);
   const t = tree ?? parse(text);
-  const syntax = new FileSyntax(t, text, lines, undefined, scope?.nodes);
+  const syntax = new FileSyntax(t, text, lines, undefined, scope?.nodes, scope?.outside);
   const uses = collectUses(syntax.fileNodes('use_declaration'));
   const resolver = new Resolver(syntax, uses, knowledge, index);
   resolver.recordLookups();

@@ -6,7 +6,7 @@
 // unless something it reads from another unit changed (an async fn becoming sync, a lock order
 // in another fn). Those cross-unit effects are corrected by the next full check; the language
 // server runs one once typing pauses (docs/lsp.md, "Fast and full checks").
-import type { Tree } from '../../grammars/rust.js';
+import type { SyntaxNode, Tree } from '../../grammars/rust.js';
 import type { Config } from './config.js';
 import { checkFile, type ParsedFile, type RuleFailure } from './engine.js';
 import { parseFile } from './engine.js';
@@ -68,7 +68,9 @@ export function checkChangedUnits(prev: FileState, input: UnitCheckInput): UnitC
   let changedChars = 0;
   for (const i of changed) changedChars += texts[i]!.end - texts[i]!.start;
   if (changedChars * 2 > text.length) return undefined;
-  return checkUnitSubset(prev, input, lines, texts, align, changed.map((i) => units[i]!.nodes).flat(), changed.map((i) => texts[i]!));
+  const changedSet = new Set(changed);
+  const others = outsideRoots(units.filter((_, i) => !changedSet.has(i)), texts.filter((_, i) => !changedSet.has(i)));
+  return checkUnitSubset(prev, input, lines, texts, align, changed.map((i) => units[i]!.nodes).flat(), changed.map((i) => texts[i]!), others);
 }
 
 /** The units at these new-list indices, re-analysed against `prev` for the others. */
@@ -78,15 +80,16 @@ function checkUnitSubset(
   lines: LineIndex,
   texts: UnitText[],
   align: ReturnType<typeof alignUnits>,
-  scopeNodes: import('../../grammars/rust.js').SyntaxNode[],
+  scopeNodes: SyntaxNode[],
   scopeUnits: UnitText[],
+  outside: (type: string) => readonly SyntaxNode[],
 ): UnitCheckResult {
   const { path, text, tree, index, knowledge } = input;
   const deltaAt = deltaMapper(align);
   const mover = new SpanMover(path, lines, deltaAt, text.length);
   const inChanged = (off: number) => scopeUnits.some((u) => off >= u.start && (off < u.end || (off === u.end && u.end === text.length)));
 
-  const scoped = parseFile(path, text, index, knowledge, tree, { nodes: scopeNodes, lines });
+  const scoped = parseFile(path, text, index, knowledge, tree, { nodes: scopeNodes, lines, outside });
   const facts = mergeFacts(prev.facts, scoped.facts, mover);
   scoped.facts = facts;
   const indexChanged = index.update(facts);
@@ -125,7 +128,8 @@ export function checkUnitByUnit(full: FileState, input: UnitCheckInput): { findi
   for (let i = 0; i < units.length; i++) {
     // Pretend unit i alone changed: prefix i, suffix n-i-1.
     const align = { prefix: i, suffix: units.length - i - 1, oldUnits: full.units, newUnits: texts };
-    const r = checkUnitSubset(full, input, lines, texts, align, units[i]!.nodes, [texts[i]!]);
+    const others = outsideRoots(units.filter((_, j) => j !== i), texts.filter((_, j) => j !== i));
+    const r = checkUnitSubset(full, input, lines, texts, align, units[i]!.nodes, [texts[i]!], others);
     const u = texts[i]!;
     findings.push(...r.findings.filter((f) => f.span.start.offset >= u.start && (f.span.start.offset < u.end || (i === units.length - 1 && f.span.start.offset === u.end))));
     failures.push(...r.failures);
@@ -219,4 +223,30 @@ function firstOffset(b: BodyLocks): number | undefined {
   for (const s of b.sites) if (min === undefined || s.span.start.offset < min) min = s.span.start.offset;
   for (const c of b.calls) if (min === undefined || c.span.start.offset < min) min = c.span.start.offset;
   return min;
+}
+
+/**
+ * A word every node of a whole-file lookup type has in its text: units without it are not
+ * searched (walking every fn body of a large file for its `use`s costs more than the rest of a
+ * keystroke's analysis).
+ */
+const TYPE_WORDS: Record<string, RegExp> = {
+  use_declaration: /\buse\b/,
+  static_item: /\bstatic\b/,
+  const_item: /\bconst\b/,
+  struct_item: /\bstruct\b/,
+  function_item: /\bfn\b/,
+  macro_definition: /\bmacro_rules\b/,
+};
+
+/** The roots of units outside the scope that may hold nodes of a type (see `FileSyntax.fileNodes`). */
+function outsideRoots(units: ReadonlyArray<{ nodes: SyntaxNode[] }>, texts: readonly UnitText[]): (type: string) => readonly SyntaxNode[] {
+  return (type) => {
+    const word = TYPE_WORDS[type];
+    const out: SyntaxNode[] = [];
+    units.forEach((u, i) => {
+      if (!word || word.test(texts[i]!.text)) out.push(...u.nodes);
+    });
+    return out;
+  };
 }

@@ -17,7 +17,7 @@ import { OpenDocuments, type OpenDocument } from './documents.js';
 import type { ExtensionHost, LspExtension } from './extensions.js';
 import type { Outbound } from './outbound.js';
 import { PositionCodec } from './positions.js';
-import { AnalysisScheduler } from './scheduler.js';
+import { AnalysisScheduler, DEFAULT_FULL_CHECK_DELAY_MS } from './scheduler.js';
 import { pathToUri } from './uri.js';
 
 export class Session {
@@ -42,7 +42,7 @@ export class Session {
     readonly extensions: readonly LspExtension[],
   ) {
     this.host = new AnalysisHost(defaultConfig(), rules);
-    this.scheduler = new AnalysisScheduler((uri) => this.analyse(uri));
+    this.scheduler = new AnalysisScheduler((uri) => this.analyse(uri), 0, (uri) => this.analyseFull(uri));
   }
 
   get pushMode(): boolean {
@@ -97,6 +97,7 @@ export class Session {
   close(uri: string): void {
     const od = this.docs.close(uri);
     this.scheduler.cancel(uri);
+    this.scheduler.cancelFull(uri);
     this.analysedVersion.delete(uri);
     for (const ext of this.extensions) this.callExt(ext, 'onClose', () => ext.onClose?.(uri));
     if (!od) return;
@@ -124,16 +125,42 @@ export class Session {
 
   // ---- analysis ---------------------------------------------------------------------------------
 
-  /** Analyse an open document now and publish. Results for an outdated version are dropped. */
+  /**
+   * Analyse an open document now and publish. An edit gets the fast check (the changed items
+   * only) and a full check later, once typing pauses; the first analysis, and any that cannot
+   * build on an earlier result, are full at once. Results for an outdated version are dropped.
+   */
   analyse(uri: string): void {
     const od = this.docs.get(uri);
     if (!od || this.shuttingDown) return;
     const version = od.doc.version;
-    const outcome = this.host.checkOpen(od.path, od.doc);
+    const fast = this.host.checkOpenFast(od.path, od.doc);
+    const outcome = fast ?? this.host.checkOpen(od.path, od.doc);
     this.logFailures(outcome.failures, od.path);
     if (this.docs.get(uri) !== od || od.doc.version !== version) return;
     this.analysedVersion.set(uri, version);
     this.publishOpen(od, version);
+    if (fast) this.scheduler.scheduleFull(uri);
+    if (outcome.indexChanged) this.recheckOpen(uri);
+  }
+
+  /**
+   * The full check of an open document: exactly what `awaitlens check` reports for its text.
+   * Published only when it differs from what the client already has for this version.
+   */
+  analyseFull(uri: string): void {
+    const od = this.docs.get(uri);
+    if (!od || this.shuttingDown) return;
+    const version = od.doc.version;
+    const had = this.analysedVersion.get(uri) === version ? findingsKey(this.host.findings(od.path)) : undefined;
+    const outcome = this.host.checkOpen(od.path, od.doc);
+    this.logFailures(outcome.failures, od.path);
+    if (this.docs.get(uri) !== od || od.doc.version !== version) return;
+    this.analysedVersion.set(uri, version);
+    if (had !== findingsKey(outcome.findings)) {
+      this.publishOpen(od, version);
+      if (!this.pushMode) this.out.refreshDiagnostics();
+    }
     if (outcome.indexChanged) this.recheckOpen(uri);
   }
 
@@ -147,9 +174,9 @@ export class Session {
     return this.analysedVersion.get(od.uri) === od.doc.version;
   }
 
-  /** Other open documents may read what changed: analyse them again. */
+  /** Other open documents may read what changed: a full check of each, once typing pauses. */
   recheckOpen(except?: string): void {
-    for (const other of this.docs.all()) if (other.uri !== except) this.scheduler.schedule(other.uri);
+    for (const other of this.docs.all()) if (other.uri !== except) this.scheduler.scheduleFull(other.uri);
     if (!this.pushMode) this.out.refreshDiagnostics();
   }
 
@@ -251,7 +278,10 @@ export class Session {
     }
     this.settings = eff;
     this.host.config = eff.config;
+    // What was analysed under the old settings is no longer current: the next check publishes.
+    this.analysedVersion.clear();
     this.scheduler.debounceMs = eff.debounceMs;
+    this.scheduler.fullDelayMs = eff.fullCheckDelayMs ?? DEFAULT_FULL_CHECK_DELAY_MS;
     for (const ext of this.extensions) this.callExt(ext, 'onConfig', () => ext.onConfig?.(eff));
     return eff;
   }
@@ -292,4 +322,9 @@ export class Session {
     this.client = features;
     this.codec = new PositionCodec(features.encoding);
   }
+}
+
+/** Findings compared by value: a full check republishes only when they differ. */
+function findingsKey(findings: readonly Finding[] | undefined): string {
+  return JSON.stringify(findings ?? []);
 }

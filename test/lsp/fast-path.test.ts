@@ -1,0 +1,89 @@
+// An edit is answered by a fast check of the edited items only, with the other items' findings
+// moved; a full check follows once typing pauses and is published when it differs.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startClient, uriOf, workspace, type Client } from './harness.js';
+
+let c: Client | undefined;
+afterEach(async () => {
+  await c?.close();
+  c = undefined;
+});
+
+const at = (line: number, character: number) => ({ line, character });
+const range = (l1: number, c1: number, l2: number, c2: number) => ({ start: at(l1, c1), end: at(l2, c2) });
+const change = (c: Client, rel: string, version: number, changes: unknown[]) =>
+  c.notify('textDocument/didChange', { textDocument: { uri: uriOf(c.root, rel), version }, contentChanges: changes });
+
+const SRC = [
+  'async fn notify_all() {}', // 0
+  '',
+  'async fn first() {', // 2
+  '    notify_all();', // 3
+  '}',
+  '',
+  'async fn second() {', // 6
+  '    notify_all();', // 7
+  '    lock_order();', // 8
+  '}',
+  '',
+  'fn lock_order() {}', // 11
+  '',
+].join('\n');
+
+const shape = (p: { diagnostics: any[] }) =>
+  p.diagnostics.map((d) => ({ code: d.code, range: d.range, related: (d.relatedInformation ?? []).map((r: any) => r.location.range) }));
+
+describe('fast and full checks', () => {
+  it('publishes an edit at once, with the other items\' findings moved', async () => {
+    const root = workspace({});
+    // No full check during the test: what arrives for version 2 is the fast result.
+    c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
+    const uri = uriOf(root, 'src/lib.rs');
+    await c.open('src/lib.rs', SRC, 1);
+    expect(shape(await c.waitForPublish(uri, (p) => p.version === 1))).toEqual([
+      { code: 'unawaited-future', range: range(3, 4, 3, 16), related: [] },
+      { code: 'unawaited-future', range: range(7, 4, 7, 16), related: [] },
+      { code: 'test-related', range: range(8, 4, 8, 16), related: [range(11, 3, 11, 13)] },
+    ]);
+    // Two lines typed at the top of `first`: everything below moves down by two.
+    await change(c, 'src/lib.rs', 2, [{ range: range(2, 18, 2, 18), text: '\n    let a = 1;\n    let b = 2;' }]);
+    const p2 = await c.waitForPublish(uri, (p) => p.version === 2);
+    expect(shape(p2)).toEqual([
+      { code: 'unawaited-future', range: range(5, 4, 5, 16), related: [] },
+      { code: 'unawaited-future', range: range(9, 4, 9, 16), related: [] },
+      { code: 'test-related', range: range(10, 4, 10, 16), related: [range(13, 3, 13, 13)] },
+    ]);
+    expect(p2.diagnostics.map((d) => d.data)).toEqual([
+      { rule: 'unawaited-future', start: SRC.indexOf('notify_all();') + 30, end: SRC.indexOf('notify_all();') + 42 },
+      { rule: 'unawaited-future', start: SRC.lastIndexOf('notify_all();') + 30, end: SRC.lastIndexOf('notify_all();') + 42 },
+      { rule: 'test-related', start: SRC.indexOf('lock_order();') + 30, end: SRC.indexOf('lock_order();') + 42 },
+    ]);
+    // A new bug in the edited item shows up in the fast result too.
+    await change(c, 'src/lib.rs', 3, [{ range: range(4, 14, 4, 14), text: '\n    lock_order();' }]);
+    expect(shape(await c.waitForPublish(uri, (p) => p.version === 3))).toEqual([
+      { code: 'unawaited-future', range: range(6, 4, 6, 16), related: [] },
+      { code: 'test-related', range: range(5, 4, 5, 16), related: [range(14, 3, 14, 13)] },
+      { code: 'unawaited-future', range: range(10, 4, 10, 16), related: [] },
+      { code: 'test-related', range: range(11, 4, 11, 16), related: [range(14, 3, 14, 13)] },
+    ].sort((a, b) => a.range.start.line - b.range.start.line));
+  });
+
+  it('corrects a cross-item effect with the full check once typing pauses', async () => {
+    const root = workspace({});
+    c = await startClient({ root, settings: { fullCheckDelayMs: 20 } });
+    const uri = uriOf(root, 'src/lib.rs');
+    await c.open('src/lib.rs', SRC, 1);
+    await c.waitForPublish(uri, (p) => p.version === 1);
+    const from = c.events.length;
+    // `notify_all` stops being async: its callers' findings live in other items.
+    await change(c, 'src/lib.rs', 2, [{ range: range(0, 0, 0, 6), text: '' }]);
+    const fast = await c.waitForPublish(uri, (p) => p.version === 2, from);
+    // The fast check re-analysed only `notify_all`; the callers' findings are kept as they were.
+    expect(shape(fast).map((d) => d.code)).toEqual(['unawaited-future', 'unawaited-future', 'test-related']);
+    const full = await c.waitForPublish(uri, (p) => p.version === 2 && p.diagnostics.length !== fast.diagnostics.length, from);
+    expect(shape(full)).toEqual([{ code: 'test-related', range: range(8, 4, 8, 16), related: [range(11, 3, 11, 13)] }]);
+    // Nothing else for version 2: the full result is published once.
+    await c.sync();
+    expect(c.publishes(uri).filter((p) => p.version === 2)).toHaveLength(2);
+  });
+});
