@@ -11,7 +11,7 @@ import type { ReportInput, RuleContext, StaticRule, Where } from './rule.js';
 import { Suppressions } from './suppress.js';
 import { FileSyntax } from './syntax.js';
 import type { Finding, Severity, Span } from './types.js';
-import { collectUses } from './uses.js';
+import { collectUses, type UseMap } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
 
 export interface ParsedFile {
@@ -47,12 +47,18 @@ export function parseFile(
   index: WorkspaceIndex,
   knowledge: Knowledge,
   tree?: Tree,
-  scope?: { nodes: readonly SyntaxNode[]; lines?: LineIndex; outside?: (type: string) => readonly SyntaxNode[] },
+  scope?: {
+    nodes: readonly SyntaxNode[];
+    lines?: LineIndex;
+    outside?: (type: string) => readonly SyntaxNode[];
+    /** The file's `use` map, when the caller holds the parts outside the scope already (incremental.ts). */
+    uses?: (syntax: FileSyntax) => UseMap;
+  },
 ): ParsedFile {
   const lines = scope?.lines ?? new LineIndex(text);
   const t = tree ?? parse(text);
   const syntax = new FileSyntax(t, text, lines, undefined, scope?.nodes, scope?.outside);
-  const uses = collectUses(syntax.fileNodes('use_declaration'));
+  const uses = scope?.uses ? scope.uses(syntax) : collectUses(syntax.fileNodes('use_declaration'));
   const resolver = new Resolver(syntax, uses, knowledge, index);
   resolver.recordLookups();
   const facts = extractFacts(path, syntax, resolver, knowledge);

@@ -15,20 +15,71 @@ import type { Knowledge } from './knowledge.js';
 import { LineIndex } from './line-index.js';
 import type { BodyLocks, FileLocks } from './lock-facts.js';
 import type { StaticRule } from './rule.js';
-import type { Finding, Span } from './types.js';
-import { alignUnits, changedUnits, deltaMapper, splitUnits, unitTexts, type UnitText } from './units.js';
+import type { Finding, Pos, Span } from './types.js';
+import { alignUnits, changedUnits, splitUnits, unitMapper, unitTexts, type Unit, type UnitAlignment, type UnitText } from './units.js';
+import type { FileSyntax } from './syntax.js';
+import { collectUses, type UseMap } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
 
 /** What a document's last result was computed from, and the result. */
 export interface FileState {
   text: string;
+  /** Lines of `text`: kept spans move by whole lines and columns from them. */
+  lines: LineIndex;
   units: UnitText[];
   findings: Finding[];
   facts: FileFacts;
 }
 
 export function stateOf(file: ParsedFile, findings: Finding[]): FileState {
-  return { text: file.text, units: unitTexts(splitUnits(file.tree.rootNode, file.text.length), file.text), findings, facts: file.facts };
+  const units = unitTexts(splitUnits(file.tree.rootNode, file.text.length), file.text);
+  fillUses(units, file.syntax.fileNodes('use_declaration'), file.syntax);
+  return { text: file.text, lines: file.lines, units, findings, facts: file.facts };
+}
+
+/** Each unit's own `use` map, from the file's `use` declarations (in source order). */
+function fillUses(units: UnitText[], decls: readonly SyntaxNode[], syntax: FileSyntax, only?: readonly number[]): void {
+  const idx = only ?? units.map((_, i) => i);
+  let d = 0;
+  for (const i of idx) {
+    const u = units[i]!;
+    const mine: SyntaxNode[] = [];
+    while (d < decls.length && syntax.start(decls[d]!) < u.start) d++;
+    while (d < decls.length && (syntax.start(decls[d]!) < u.end || (u.end === syntax.text.length && i === units.length - 1))) mine.push(decls[d++]!);
+    u.uses = collectUses(mine);
+  }
+}
+
+/** Units whose text did not change keep what was computed from it. */
+function carry(old: readonly UnitText[], texts: UnitText[], a: UnitAlignment): void {
+  const keep = (to: UnitText, from: UnitText) => {
+    to.uses = from.uses;
+    to.found = from.found;
+  };
+  for (let j = 0; j < a.prefix; j++) keep(texts[j]!, old[j]!);
+  const shift = texts.length - old.length;
+  for (let j = texts.length - a.suffix; j < texts.length; j++) keep(texts[j]!, old[j - shift]!);
+}
+
+/**
+ * The file's `use` map for a scoped analysis: the changed units' from the scoped syntax (macro
+ * bodies included, as in the full check), the others' as kept. Joining per-unit maps in order
+ * gives what one pass over all declarations gives (a later `use` of a name wins).
+ */
+function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly number[]): (syntax: FileSyntax) => UseMap {
+  return (syntax) => {
+    fillUses(texts, syntax.nodes('use_declaration'), syntax, scope);
+    const out: UseMap = { names: new Map(), globs: [] };
+    texts.forEach((u, i) => {
+      if (!u.uses) {
+        const decls = TYPE_WORDS.use_declaration!.test(u.text) ? units[i]!.nodes.flatMap((n) => n.descendantsOfType('use_declaration')) : [];
+        u.uses = collectUses(decls);
+      }
+      for (const [k, v] of u.uses.names) out.names.set(k, v);
+      for (const g of u.uses.globs) out.globs.push(g);
+    });
+    return out;
+  };
 }
 
 export interface UnitCheckResult {
@@ -69,8 +120,9 @@ export function checkChangedUnits(prev: FileState, input: UnitCheckInput): UnitC
   for (const i of changed) changedChars += texts[i]!.end - texts[i]!.start;
   if (changedChars * 2 > text.length) return undefined;
   const changedSet = new Set(changed);
-  const others = outsideRoots(units.filter((_, i) => !changedSet.has(i)), texts.filter((_, i) => !changedSet.has(i)));
-  return checkUnitSubset(prev, input, lines, texts, align, changed.map((i) => units[i]!.nodes).flat(), changed.map((i) => texts[i]!), others);
+  carry(prev.units, texts, align);
+  const others = outsideNodes(units, texts, units.map((_, i) => i).filter((i) => !changedSet.has(i)));
+  return checkUnitSubset(prev, input, lines, units, texts, align, changed, others);
 }
 
 /** The units at these new-list indices, re-analysed against `prev` for the others. */
@@ -78,18 +130,20 @@ function checkUnitSubset(
   prev: FileState,
   input: UnitCheckInput,
   lines: LineIndex,
+  units: readonly Unit[],
   texts: UnitText[],
-  align: ReturnType<typeof alignUnits>,
-  scopeNodes: SyntaxNode[],
-  scopeUnits: UnitText[],
+  align: UnitAlignment,
+  scope: readonly number[],
   outside: (type: string) => readonly SyntaxNode[],
 ): UnitCheckResult {
   const { path, text, tree, index, knowledge } = input;
-  const deltaAt = deltaMapper(align);
-  const mover = new SpanMover(path, lines, deltaAt, text.length);
+  const scopeUnits = scope.map((i) => texts[i]!);
+  const scopeNodes = scope.flatMap((i) => units[i]!.nodes);
+  const mover = new SpanMover(path, prev.lines, lines, align, text.length);
+  const deltaAt = mover.deltaAt;
   const inChanged = (off: number) => scopeUnits.some((u) => off >= u.start && (off < u.end || (off === u.end && u.end === text.length)));
 
-  const scoped = parseFile(path, text, index, knowledge, tree, { nodes: scopeNodes, lines, outside });
+  const scoped = parseFile(path, text, index, knowledge, tree, { nodes: scopeNodes, lines, outside, uses: usesFor(units, texts, scope) });
   const facts = mergeFacts(prev.facts, scoped.facts, mover);
   scoped.facts = facts;
   const indexChanged = index.update(facts);
@@ -98,7 +152,7 @@ function checkUnitSubset(
   const findings: Finding[] = [];
   for (const f of prev.findings) {
     const d = deltaAt(f.span.start.offset);
-    if (d !== undefined) findings.push(mover.finding(f, d));
+    if (d !== undefined) findings.push(mover.finding(f));
   }
   for (const f of result.findings) if (inChanged(f.span.start.offset)) findings.push(f);
   findings.sort((a, b) => a.span.start.offset - b.span.start.offset || a.rule.localeCompare(b.rule));
@@ -108,7 +162,7 @@ function checkUnitSubset(
     failures: result.failures,
     facts,
     indexChanged,
-    state: { text, units: texts, findings: merged, facts },
+    state: { text, lines, units: texts, findings: merged, facts },
     analysed: scopeUnits.length,
     units: texts.length,
   };
@@ -128,8 +182,11 @@ export function checkUnitByUnit(full: FileState, input: UnitCheckInput): { findi
   for (let i = 0; i < units.length; i++) {
     // Pretend unit i alone changed: prefix i, suffix n-i-1.
     const align = { prefix: i, suffix: units.length - i - 1, oldUnits: full.units, newUnits: texts };
-    const others = outsideRoots(units.filter((_, j) => j !== i), texts.filter((_, j) => j !== i));
-    const r = checkUnitSubset(full, input, lines, texts, align, units[i]!.nodes, [texts[i]!], others);
+    carry(full.units, texts, align);
+    texts[i]!.uses = undefined;
+    texts[i]!.found = undefined;
+    const others = outsideNodes(units, texts, units.map((_, j) => j).filter((j) => j !== i));
+    const r = checkUnitSubset(full, input, lines, units, texts, align, [i], others);
     const u = texts[i]!;
     findings.push(...r.findings.filter((f) => f.span.start.offset >= u.start && (f.span.start.offset < u.end || (i === units.length - 1 && f.span.start.offset === u.end))));
     failures.push(...r.failures);
@@ -147,17 +204,54 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
-/** Moves spans of the same file from the old text to the new one. */
+/**
+ * Moves spans of the same file from the old text to the new one. A span in an unchanged unit
+ * moves with it: by the unit's offset and line deltas, and on the unit's first line also by its
+ * column delta (no line lookups). A span in a changed unit keeps its offsets.
+ */
 class SpanMover {
+  private readonly at: (off: number) => { k: number; j: number } | undefined;
+  /** Per old unit index: [offset delta, line delta, old first line, column delta on that line]. */
+  private readonly moves = new Map<number, [number, number, number, number]>();
+  readonly deltaAt: (off: number) => number | undefined;
+
   constructor(
     private readonly path: string,
+    private readonly oldLines: LineIndex,
     private readonly lines: LineIndex,
-    readonly deltaAt: (off: number) => number | undefined,
+    private readonly align: UnitAlignment,
     private readonly length: number,
-  ) {}
+  ) {
+    this.at = unitMapper(align);
+    this.deltaAt = (off) => {
+      const m = this.at(off);
+      return m && align.newUnits[m.j]!.start - align.oldUnits[m.k]!.start;
+    };
+  }
 
-  /** Moved by `d`; a span in a changed unit keeps its offsets (re-positioned in the new text). */
-  span(s: Span, d = this.deltaAt(s.start.offset) ?? 0): Span {
+  private move(k: number, j: number): [number, number, number, number] {
+    let mv = this.moves.get(k);
+    if (!mv) {
+      const o = this.oldLines.pos(this.align.oldUnits[k]!.start);
+      const n = this.lines.pos(this.align.newUnits[j]!.start);
+      mv = [n.offset - o.offset, n.line - o.line, o.line, n.character - o.character];
+      this.moves.set(k, mv);
+    }
+    return mv;
+  }
+
+  span(s: Span): Span {
+    const m = this.at(s.start.offset);
+    if (m) {
+      const u = this.align.oldUnits[m.k]!;
+      if (s.end.offset <= u.end && s.end.offset >= s.start.offset) {
+        const [d, dl, line0, dc] = this.move(m.k, m.j);
+        if (d === 0 && dl === 0 && dc === 0) return s;
+        const pos = (p: Pos): Pos => ({ offset: p.offset + d, line: p.line + dl, character: p.line === line0 ? p.character + dc : p.character });
+        return { start: pos(s.start), end: pos(s.end) };
+      }
+    }
+    const d = m ? this.align.newUnits[m.j]!.start - this.align.oldUnits[m.k]!.start : 0;
     if (d === 0 && s.end.offset <= this.length && this.lines.lineStarts.length > s.end.line && this.samePos(s)) return s;
     const clamp = (o: number) => Math.max(0, Math.min(this.length, o));
     return this.lines.span(clamp(s.start.offset + d), clamp(s.end.offset + d));
@@ -171,35 +265,41 @@ class SpanMover {
     return file === undefined || file === this.path;
   }
 
-  finding(f: Finding, d: number): Finding {
+  finding(f: Finding): Finding {
     return {
       ...f,
-      span: this.span(f.span, d),
+      span: this.span(f.span),
       related: f.related.map((r) => (this.own(r.file) ? { ...r, span: this.span(r.span) } : r)),
       fixes: f.fixes.map((fx) => ({ ...fx, edits: fx.edits.map((e) => (this.own(e.file) ? { ...e, span: this.span(e.span) } : e)) })),
     };
   }
 }
 
-/** Old facts of unchanged units (moved) joined with the changed units' new facts, in extraction order. */
+/**
+ * Old facts of unchanged units (moved) joined with the changed units' new facts, in extraction
+ * order. The signature is the old one when the facts the changed units had give the same
+ * signature lines as their new facts (the usual keystroke inside a body): the other units' lines
+ * are the same, and their lock bodies stay in the same order around the changed ones.
+ */
 function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFacts {
-  const kept = <T>(items: readonly T[], at: (x: T) => number | undefined, move: (x: T, d: number) => T): T[] => {
+  const dropped = { fns: [] as FnFact[], fields: [] as FieldFact[], bodies: [] as BodyLocks[] };
+  const kept = <T>(items: readonly T[], at: (x: T) => number | undefined, move: (x: T) => T, drop: T[]): T[] => {
     const out: T[] = [];
     for (const x of items) {
       const o = at(x);
       if (o === undefined) continue;
-      const d = mover.deltaAt(o);
-      if (d !== undefined) out.push(move(x, d));
+      if (mover.deltaAt(o) !== undefined) out.push(move(x));
+      else drop.push(x);
     }
     return out;
   };
   const fns = [
-    ...kept(old.fns, (f) => f.nameSpan.start.offset, (f, d): FnFact => copyFnMark(f, { ...f, nameSpan: mover.span(f.nameSpan, d), awaits: f.awaits.map((a) => ({ ...a, span: mover.span(a.span) })) })),
+    ...kept(old.fns, (f) => f.nameSpan.start.offset, (f): FnFact => copyFnMark(f, { ...f, nameSpan: mover.span(f.nameSpan), awaits: f.awaits.map((a) => ({ ...a, span: mover.span(a.span) })) }), dropped.fns),
     ...fresh.fns,
   ];
   // Extraction lists fns with bodies first, then bodiless ones, each in source order.
   fns.sort((a, b) => Number(isSignatureOnly(a)) - Number(isSignatureOnly(b)) || a.nameSpan.start.offset - b.nameSpan.start.offset);
-  const fields = [...kept(old.fields, (f) => f.span.start.offset, (f, d): FieldFact => ({ ...f, span: mover.span(f.span, d) })), ...fresh.fields];
+  const fields = [...kept(old.fields, (f) => f.span.start.offset, (f): FieldFact => ({ ...f, span: mover.span(f.span) }), dropped.fields), ...fresh.fields];
   fields.sort((a, b) => a.span.start.offset - b.span.start.offset);
   let locks: FileLocks | undefined;
   if (old.locks || fresh.locks) {
@@ -208,13 +308,17 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFac
         ...b,
         sites: b.sites.map((s) => ({ ...s, span: mover.span(s.span) })),
         calls: b.calls.map((c) => ({ ...c, span: mover.span(c.span) })),
-      })),
+      }), dropped.bodies),
       ...(fresh.locks?.bodies ?? []),
     ];
     bodies.sort((a, b) => (firstOffset(a) ?? 0) - (firstOffset(b) ?? 0));
     locks = { bodies, statics: fresh.locks?.statics ?? [] };
   }
-  return { path: fresh.path, fns, uses: fresh.uses, fields, locks, signature: factsSignature(fns, fields, locks ?? { bodies: [], statics: [] }) };
+  const none: FileLocks = { bodies: [], statics: [] };
+  const same =
+    factsSignature(dropped.fns, dropped.fields, { bodies: dropped.bodies, statics: old.locks?.statics ?? [] }) ===
+    factsSignature(fresh.fns, fresh.fields, { bodies: fresh.locks?.bodies ?? [], statics: fresh.locks?.statics ?? [] });
+  return { path: fresh.path, fns, uses: fresh.uses, fields, locks, signature: same ? old.signature : factsSignature(fns, fields, locks ?? none) };
 }
 
 /** Where a body's recorded lock facts start (a body is kept only when it has some). */
@@ -239,14 +343,48 @@ const TYPE_WORDS: Record<string, RegExp> = {
   macro_definition: /\bmacro_rules\b/,
 };
 
-/** The roots of units outside the scope that may hold nodes of a type (see `FileSyntax.fileNodes`). */
-function outsideRoots(units: ReadonlyArray<{ nodes: SyntaxNode[] }>, texts: readonly UnitText[]): (type: string) => readonly SyntaxNode[] {
+/**
+ * The main-tree nodes of a type in the units outside the scope (see `FileSyntax.fileNodes`).
+ * Where they lie in a unit depends on its text only, so it is remembered per unit and the nodes
+ * are found again in the new tree by position: a lookup per node (none when the node is the
+ * unit's own item) instead of a walk of every fn body.
+ */
+function outsideNodes(units: readonly Unit[], texts: readonly UnitText[], outside: readonly number[]): (type: string) => readonly SyntaxNode[] {
   return (type) => {
     const word = TYPE_WORDS[type];
     const out: SyntaxNode[] = [];
-    units.forEach((u, i) => {
-      if (!word || word.test(texts[i]!.text)) out.push(...u.nodes);
-    });
+    for (const i of outside) {
+      const u = texts[i]!;
+      if (word && !word.test(u.text)) continue;
+      const roots = units[i]!.nodes;
+      const known = u.found?.get(type);
+      const again = known && refind(roots, known, u.start, type);
+      if (again) {
+        out.push(...again);
+        continue;
+      }
+      const nodes = roots.flatMap((r) => r.descendantsOfType(type));
+      (u.found ??= new Map()).set(type, nodes.map((n) => [n.startIndex - u.start, n.endIndex - u.start]));
+      out.push(...nodes);
+    }
     return out;
   };
+}
+
+/** The nodes of `type` at these unit-relative ranges, or undefined when one is not there. */
+function refind(roots: readonly SyntaxNode[], ranges: ReadonlyArray<[number, number]>, base: number, type: string): SyntaxNode[] | undefined {
+  const out: SyntaxNode[] = [];
+  for (const [rs, re] of ranges) {
+    const s = base + rs;
+    const e = base + re;
+    let n: SyntaxNode | null | undefined = roots.find((r) => r.startIndex === s && r.endIndex === e && r.type === type);
+    if (!n) {
+      const root = roots.find((r) => r.startIndex <= s && r.endIndex >= e);
+      n = root?.descendantForIndex(s, e);
+      while (n && !(n.type === type && n.startIndex === s && n.endIndex === e)) n = n.startIndex === s && n.endIndex === e ? n.parent : undefined;
+    }
+    if (!n) return undefined;
+    out.push(n);
+  }
+  return out;
 }

@@ -60,7 +60,7 @@ export class FileSyntax {
     readonly lines: LineIndex,
     eager: readonly string[] = EAGER_TYPES,
     readonly scope?: readonly SyntaxNode[],
-    /** For a scoped analysis: the main-tree roots outside the scope that may hold nodes of a type. */
+    /** For a scoped analysis: the main-tree nodes of a type outside the scope (in any order). */
     private readonly outside?: (type: string) => readonly SyntaxNode[],
   ) {
     const types = [...new Set([...eager, 'macro_invocation'])];
@@ -131,8 +131,7 @@ export class FileSyntax {
     if (!this.scopeRanges) return this.nodes(type);
     let b = this.fileBuckets.get(type);
     if (!b) {
-      const roots = this.outside ? this.outside(type) : [this.root];
-      const outside = roots.flatMap((r) => r.descendantsOfType(type)).filter((n) => !this.inScope(n.startIndex, n.endIndex));
+      const outside = this.outside ? this.outside(type) : this.root.descendantsOfType(type).filter((n) => !this.inScope(n.startIndex, n.endIndex));
       b = this.bucket([...this.nodes(type), ...outside]);
       this.fileBuckets.set(type, b);
     }

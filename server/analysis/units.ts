@@ -5,6 +5,7 @@
 // Units partition the text: unit i covers [start_i, start_{i+1}), the first from 0 and the last to
 // the end, so every offset belongs to exactly one unit, whitespace between items included.
 import type { SyntaxNode } from '../../grammars/rust.js';
+import type { UseMap } from './uses.js';
 
 export interface Unit {
   /** Start of the unit's part of the text (the first unit starts at 0). */
@@ -39,6 +40,10 @@ export interface UnitText {
   start: number;
   end: number;
   text: string;
+  /** The unit's own `use` declarations (macro bodies included), once computed: they depend on its text only. */
+  uses?: UseMap;
+  /** Per node type: the [start, end) of the unit's main-tree nodes of that type, relative to its start. */
+  found?: Map<string, Array<[number, number]>>;
 }
 
 export function unitTexts(units: readonly Unit[], text: string): UnitText[] {
@@ -79,11 +84,11 @@ export function changedUnits(a: UnitAlignment): number[] {
 }
 
 /**
- * How far the unit holding an old offset moved, or undefined when that unit changed (or the
- * offset is past the old text). Spans move by the delta of their start, so a span that ends
- * exactly where the next unit begins moves with its own unit.
+ * The unchanged unit holding an old offset, as its old and new list indices; undefined when that
+ * unit changed (or the offset is past the old text). The very end of the text belongs to the
+ * last unit.
  */
-export function deltaMapper(a: UnitAlignment): (oldOffset: number) => number | undefined {
+export function unitMapper(a: UnitAlignment): (oldOffset: number) => { k: number; j: number } | undefined {
   const { oldUnits, newUnits, prefix, suffix } = a;
   const firstSuffixOld = oldUnits.length - suffix;
   const shiftSuffix = newUnits.length - oldUnits.length;
@@ -101,11 +106,23 @@ export function deltaMapper(a: UnitAlignment): (oldOffset: number) => number | u
         break;
       }
     }
-    // The very end of the text belongs to the last unit.
     if (k === -1 && oldUnits.length > 0 && off === oldUnits[oldUnits.length - 1]!.end) k = oldUnits.length - 1;
     if (k === -1) return undefined;
-    if (k < prefix) return newUnits[k]!.start - oldUnits[k]!.start;
-    if (k >= firstSuffixOld) return newUnits[k + shiftSuffix]!.start - oldUnits[k]!.start;
+    if (k < prefix) return { k, j: k };
+    if (k >= firstSuffixOld) return { k, j: k + shiftSuffix };
     return undefined;
+  };
+}
+
+/**
+ * How far the unit holding an old offset moved, or undefined when that unit changed (or the
+ * offset is past the old text). Spans move by the delta of their start, so a span that ends
+ * exactly where the next unit begins moves with its own unit.
+ */
+export function deltaMapper(a: UnitAlignment): (oldOffset: number) => number | undefined {
+  const at = unitMapper(a);
+  return (off) => {
+    const m = at(off);
+    return m && a.newUnits[m.j]!.start - a.oldUnits[m.k]!.start;
   };
 }

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { notRegular } from './read-source.js';
 
 export interface Discovery {
   files: string[];
@@ -28,6 +29,10 @@ export function discover(roots: readonly string[], exclude: readonly string[] = 
       st = statSync(root);
     } catch (e) {
       out.problems.push({ path: r, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      continue;
+    }
+    if (!st.isFile() && !st.isDirectory()) {
+      out.problems.push({ path: r, message: notRegular(st) });
       continue;
     }
     if (st.isFile()) {
@@ -79,6 +84,13 @@ function walk(root: string, dir: string, layers: IgnoreLayer[], out: Discovery, 
     } else if (e.isFile() && e.name.endsWith('.rs') && !ignored(here, p, false) && !seen.has(p)) {
       seen.add(p);
       out.files.push(p);
+    } else if (e.name.endsWith('.rs') && (e.isFIFO() || e.isSocket() || e.isCharacterDevice() || e.isBlockDevice() || dangling(e.isSymbolicLink(), p)) && !ignored(here, p, false)) {
+      // Named like a source file but not readable as one: say so rather than drop it silently.
+      out.problems.push({ path: p, message: notRegular(e.isSymbolicLink() ? undefined : statSync(p, { throwIfNoEntry: false })) });
     }
   }
+}
+
+function dangling(isLink: boolean, path: string): boolean {
+  return isLink && statSync(path, { throwIfNoEntry: false }) === undefined;
 }

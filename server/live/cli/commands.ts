@@ -12,7 +12,7 @@ import type { LiveEvent } from '../rules/types.js';
 import { parseArgs, str } from './args.js';
 import { jsonEvent, stateText, stillOpenText, textEvent } from './output.js';
 import { defaultSleep, parseSpeed, replay, ReplayError, type Speed } from './replay.js';
-import { handleKey, INITIAL_VIEW, renderTop, siteRows, type SortKey, type TopView } from './top-view.js';
+import { handleKey, INITIAL_VIEW, renderTop, siteRows, splitKeys, type SiteRow, type SortKey, type TopView } from './top-view.js';
 import { workspace } from './workspace.js';
 
 export interface TerminalInput {
@@ -183,9 +183,13 @@ export async function runTop(argv: readonly string[], deps: LiveDeps): Promise<n
   let view: TopView = { ...INITIAL_VIEW, sort };
   let status = replayFile !== undefined ? 'replay' : 'connecting';
   const size = deps.terminalSize ?? (() => ({ columns: process.stdout.columns ?? 120, rows: process.stdout.rows ?? 40 }));
-  const frame = (): string[] => {
-    const { columns, rows } = size();
-    return renderTop(siteRows(model, engine.open(), { mapper, root }), view, model, { columns, rows, status });
+  // Pausing freezes the data, not the screen: the header still shows [PAUSED], and sort and
+  // filter keys still apply to the frozen rows.
+  let frozen: { rows: SiteRow[]; status: string } | undefined;
+  const snapshot = (): { rows: SiteRow[]; status: string } => ({ rows: siteRows(model, engine.open(), { mapper, root }), status });
+  const frame = ({ columns, rows } = size()): string[] => {
+    const data = view.paused ? (frozen ??= snapshot()) : snapshot();
+    return renderTop(data.rows, view, model, { columns, rows, status: data.status });
   };
 
   if (once) {
@@ -223,20 +227,31 @@ export async function runTop(argv: readonly string[], deps: LiveDeps): Promise<n
   const stop = (): void => done.abort();
   deps.signal.addEventListener('abort', stop, { once: true });
   let dirty = true;
-  let shown: string[] = [];
+  let shown: string | undefined;
   const draw = (): void => {
-    if (!view.paused) shown = frame();
-    const text = shown.join('\n');
-    io.stdout(tty ? `\x1b[H\x1b[2J${text}` : `${text}\n\n`);
     dirty = false;
+    const text = frame().join('\n');
+    // Updates keep arriving while paused; an unchanged frame is not written again.
+    if (text === shown) return;
+    shown = text;
+    io.stdout(tty ? `\x1b[H\x1b[2J${text}` : `${text}\n\n`);
   };
   const onKey = (chunk: Buffer | string): void => {
-    const r = handleKey(view, chunk.toString());
-    const wasPaused = view.paused;
-    view = r.view;
-    if (r.quit) stop();
-    else if (!view.paused || wasPaused !== view.paused || view.editing) dirty = true;
+    for (const key of splitKeys(chunk.toString())) {
+      const r = handleKey(view, key);
+      if (r.view.paused && !view.paused) frozen = snapshot();
+      if (!r.view.paused) frozen = undefined;
+      view = r.view;
+      dirty = true;
+      if (r.quit) return stop();
+    }
   };
+  // Nothing else redraws once a replay has ended, and a stale frame wider than the new size wraps.
+  const onResize = (): void => {
+    dirty = true;
+  };
+  const watchResize = tty && !deps.terminalSize;
+  if (watchResize) process.stdout.on('resize', onResize);
   if (stdin?.isTTY && stdin.setRawMode) {
     stdin.setRawMode(true);
     stdin.resume?.();
@@ -288,6 +303,7 @@ export async function runTop(argv: readonly string[], deps: LiveDeps): Promise<n
   } finally {
     cleanup();
     clearInterval(timer);
+    if (watchResize) process.stdout.off('resize', onResize);
     if (!tty || !done.signal.aborted) draw();
     if (tty) io.stdout('\x1b[?25h\x1b[?1049l');
     if (stdin?.isTTY && stdin.setRawMode) {

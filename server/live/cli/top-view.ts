@@ -24,9 +24,19 @@ export const INITIAL_VIEW: TopView = { sort: 'busy', filter: '', editing: false,
 
 const SORT_KEYS: Record<string, SortKey> = { b: 'busy', s: 'scheduled', w: 'wakes', t: 'tasks' };
 
-/** One keypress (a chunk from raw-mode stdin) → the next view; `quit` ends the command. */
+/**
+ * Splits a raw-mode stdin chunk into keys: typed-ahead or pasted text (`/worker`) arrives as one
+ * chunk, while an escape sequence (arrow keys, Alt+x) must stay whole so it is not read as Esc.
+ */
+export function splitKeys(chunk: string): string[] {
+  return chunk.match(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1bO.|\x1b[^\x1b]?|[\s\S]/gu) ?? [];
+}
+
+/** One key (see `splitKeys`) → the next view; `quit` ends the command. */
 export function handleKey(view: TopView, key: string): { view: TopView; quit: boolean } {
   if (key === '\x03') return { view, quit: true };
+  // Arrows, function keys and Alt+x have no meaning here; typed into a filter they would add `[A`.
+  if (key.length > 1 && key.startsWith('\x1b')) return { view, quit: false };
   if (view.editing) {
     if (key === '\r' || key === '\n') return { view: { ...view, editing: false }, quit: false };
     if (key === '\x1b') return { view: { ...view, editing: false, filter: '' }, quit: false };
@@ -161,9 +171,11 @@ export function renderTop(rows: readonly SiteRow[], view: TopView, model: Consol
   const sorted = sortAndFilter(rows, view);
   const tasks = rows.reduce((n, r) => n + r.total, 0);
   const live = rows.reduce((n, r) => n + r.live, 0);
-  const sortLabel = `sort: ${view.sort} [b]usy [s]ched [w]akes [t]asks`;
   const filter = view.editing ? `  filter: ${view.filter}_` : view.filter ? `  filter: ${view.filter}` : '';
-  const header = `awaitlens top — ${opts.status} — ${live} live / ${tasks} tasks at ${rows.length} sites — ${sortLabel}${filter}${view.paused ? '  [PAUSED]' : ''}`;
+  // The state (filter, pause) goes before the key legend: the end of the header is what a
+  // narrow terminal cuts.
+  const state = `sort: ${view.sort}${filter}${view.paused ? '  [PAUSED] ' : ''}`;
+  const header = `awaitlens top — ${opts.status} — ${live} live / ${tasks} tasks at ${rows.length} sites — ${state} [b]usy [s]ched [w]akes [t]asks`;
   const cols = { live: 6, total: 7, busy: 8, sched: 8, wakes: 8 };
   const fixed = cols.live + cols.total + cols.busy + cols.sched + cols.wakes + 8;
   const rest = Math.max(10, width - fixed);
