@@ -7,9 +7,9 @@ import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 
 /** Calls that turn a lock result into the guard itself (`m.lock().unwrap()`). */
 const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_or_default']);
-/** Statics are often wrapped for lazy initialisation; the lock is the first type argument. */
 /** Macros that await the futures given to them. */
 const AWAITING_MACROS = new Set(['select', 'select_biased', 'try_select', 'join', 'try_join']);
+/** Statics are often wrapped for lazy initialisation; the lock is the first type argument. */
 const LAZY = /^(?:[\w:]*::)?(?:LazyLock|Lazy|OnceLock|OnceCell)\s*<([\s\S]*)>$/;
 
 const LIFETIME: Record<Holder['kind'], string> = {
