@@ -8,7 +8,7 @@ import { schema } from '../server/live/wire.js';
 import { keystrokes } from './edits.js';
 import { largeFile } from './generate.js';
 import { startBenchClient } from './lsp-client.js';
-import { sample, settledSample, type MemSample } from './memory.js';
+import { settledSample, type MemSample } from './memory.js';
 
 export interface EditsMemory {
   lines: number;

@@ -68,7 +68,7 @@ describe('static rule', () => {
     const entry = after.indexOf('  awaitInDrop,');
     expect(after[entry + 1]).toBe('];');
     expect(after.indexOf('export const STATIC_RULES: readonly StaticRule[] = [')).toBeLessThan(entry);
-    expect(after.filter((l, i) => i !== imp && i !== entry)).toEqual(old);
+    expect(after.filter((_l, i) => i !== imp && i !== entry)).toEqual(old);
     expect(res.nextSteps.join('\n')).toContain('UPDATE_FIXTURES=1 npx vitest run test/rules.test.ts -t await-in-drop');
   });
 

@@ -2,7 +2,7 @@
  * Capture format shared with the fixtures: each frame is a 4-byte big-endian
  * length followed by one protobuf message exactly as it came off gRPC.
  */
-import { createReadStream, readFileSync, type WriteStream, createWriteStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync, type WriteStream, createWriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 
 /** Refuses absurd lengths so a corrupt header cannot make us buffer gigabytes. */
@@ -51,6 +51,22 @@ export function splitFrames(data: Uint8Array, source = 'recording'): Uint8Array[
 
 export function readRecording(path: string): Uint8Array[] {
   return splitFrames(readFileSync(path), path);
+}
+
+/**
+ * Frames of a recording file, streamed. Anything that is not a regular file is refused up front
+ * (a directory would fail obscurely, a FIFO would wait for a writer forever).
+ */
+export function recordingFrames(path: string): AsyncGenerator<Uint8Array> {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new RecordingError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 0, 0);
+  }
+  if (st.isDirectory()) throw new RecordingError(`cannot read ${path}: it is a directory`, 0, 0);
+  if (!st.isFile()) throw new RecordingError(`cannot read ${path}: not a regular file`, 0, 0);
+  return readFrames(path);
 }
 
 /** Streams frames without loading the file; a truncated tail rejects with RecordingError. */

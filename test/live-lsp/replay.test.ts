@@ -123,7 +123,7 @@ describe('replaying lost-waker.updates.bin', () => {
     const root = scenarioWorkspace();
     c = await startLiveClient({ root, settings: { console: { replay: join(root, 'nope.bin'), replaySpeed: -2 } } });
     const st = await c.waitForStatus('disconnected');
-    expect(st.params).toEqual({ state: 'disconnected', address: join(root, 'nope.bin'), reason: `cannot read the recording: ${join(root, 'nope.bin')} does not exist` });
+    expect(st.params).toEqual({ state: 'disconnected', address: join(root, 'nope.bin'), reason: `cannot read ${join(root, 'nope.bin')}: no such file` });
     const log = await c.waitFor((e) => e.method === 'window/logMessage' && /replaySpeed/.test(e.params.message));
     expect(log.params.message).toBe('awaitlens: awaitlens.console.replaySpeed must be a positive number or "max", got -2');
   });

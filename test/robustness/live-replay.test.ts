@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { run, type LiveDeps } from '../../server/live/cli.js';
-import { main } from '../../server/cli/cli.js';
 import { prng } from './fuzz-helpers.js';
 
 function deps(cwd: string): LiveDeps & { out: string[]; err: string[] } {
@@ -32,10 +31,10 @@ for (const [name, content] of Object.entries(files)) {
   writeFileSync(join(dir, name), content);
 }
 
-// The messages name 'stream', not the file: commands.ts hands readFrames a stream (see the report).
+// The messages name the file.
 const EXPECTED: Record<string, { code: number; err: string }> = {
-  'random.bin': { code: 2, err: 'awaitlens: stream: truncated frame 0 at byte 0 (4096 trailing bytes)\n' },
-  'notes.txt': { code: 2, err: 'awaitlens: stream: frame 0 at byte 0 claims 1416127859 bytes\n' },
+  'random.bin': { code: 2, err: `awaitlens: ${join(dir, 'random.bin')}: truncated frame 0 at byte 0 (4096 trailing bytes)\n` },
+  'notes.txt': { code: 2, err: `awaitlens: ${join(dir, 'notes.txt')}: frame 0 at byte 0 claims 1416127859 bytes\n` },
   // Nothing recorded is nothing to report.
   'empty.bin': { code: 0, err: '' },
   'framed-garbage.bin': { code: 2, err: 'awaitlens: frame 0: cannot decode rs.tokio.console.instrument.Update (5 bytes): invalid wire type 7 at offset 5\n' },
@@ -57,14 +56,12 @@ describe('replaying something that is not a recording', () => {
         expect(r.err).not.toMatch(/\n\s+at /);
       });
 
-  // server/live/cli/commands.ts lets the EISDIR of a directory escape run() (see the report); the
-  // CLI entry point still turns it into one line and exit 2, never a stack trace.
-  test('a directory given as the recording, through the CLI entry point', async () => {
+  // A directory (or a FIFO) is refused before anything is read.
+  test('a directory given as the recording', async () => {
     mkdirSync(join(dir, 'folder.bin'), { recursive: true });
-    let err = '';
-    const code = await main(['watch', '--replay', join(dir, 'folder.bin'), '--speed', 'max', dir], { stdout: () => undefined, stderr: (t) => void (err += t), cwd: dir, env: {}, stdoutIsTTY: false });
-    expect(code).toBe(2);
-    expect(err.split('\n')[0]).toMatch(/^awaitlens: .*EISDIR/);
-    expect(err).not.toMatch(/\n\s+at /);
+    for (const cmd of ['watch', 'top'] as const) {
+      const r = await replay(cmd, 'folder.bin');
+      expect({ code: r.code, err: r.err }).toEqual({ code: 2, err: `awaitlens ${cmd}: cannot read ${join(dir, 'folder.bin')}: it is a directory\n` });
+    }
   });
 });

@@ -1,11 +1,10 @@
 /** watch / record / top: argument handling, wiring of client, model, engine and output. */
-import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from '../../cli/io.js';
 import type { Clock } from '../clock.js';
 import { ConsoleClient, type ConnectionState } from '../connection.js';
 import { ConsoleModel } from '../model.js';
-import { readFrames, RecordingError, RecordingWriter } from '../recording.js';
+import { recordingFrames, RecordingError, RecordingWriter } from '../recording.js';
 import { ALL_LIVE_RULES } from '../../../rules/live-index.js';
 import { LiveRuleEngine } from '../rules/engine.js';
 import type { LiveEvent } from '../rules/types.js';
@@ -69,8 +68,12 @@ async function untilAborted(signal: AbortSignal): Promise<void> {
 }
 
 function fileFrames(path: string): AsyncGenerator<Uint8Array> {
-  if (!existsSync(path)) throw new UsageError(`cannot read ${path}: no such file`);
-  return readFrames(createReadStream(path));
+  try {
+    return recordingFrames(path);
+  } catch (e) {
+    if (e instanceof RecordingError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 export async function runWatch(argv: readonly string[], deps: LiveDeps): Promise<number> {

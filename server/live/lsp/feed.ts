@@ -1,10 +1,9 @@
 // Where the updates come from: a console connection, or a recording replayed at its own pace.
 // Both drive one model and report one status stream; the extension does not care which.
-import { createReadStream, existsSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { ConsoleClient, type ConnectionState } from '../connection.js';
 import type { ApplyResult, ConsoleModel } from '../model.js';
-import { readFrames } from '../recording.js';
+import { recordingFrames } from '../recording.js';
 import { defaultSleep, replay, type Speed } from '../cli/replay.js';
 
 export type LiveStateKind = 'disabled' | 'connecting' | 'live' | 'disconnected' | 'replaying' | 'replay-finished';
@@ -52,13 +51,16 @@ export function consoleFeed(model: ConsoleModel, address: string | undefined, h:
 export function replayFeed(model: ConsoleModel, path: string, speed: Speed, h: FeedHandlers, sleep = defaultSleep): Feed {
   const abort = new AbortController();
   const run = async (): Promise<void> => {
-    if (!existsSync(path)) {
-      h.status({ state: 'disconnected', address: path, reason: `cannot read the recording: ${path} does not exist` });
+    let frames: AsyncGenerator<Uint8Array>;
+    try {
+      frames = recordingFrames(path);
+    } catch (e) {
+      h.status({ state: 'disconnected', address: path, reason: (e as Error).message });
       return;
     }
     h.status({ state: 'replaying', address: path, reason: `speed ${speed}` });
     try {
-      const summary = await replay(readFrames(createReadStream(path)), model, undefined, { speed, sleep, signal: abort.signal, onUpdate: (r) => h.update(r) });
+      const summary = await replay(frames, model, undefined, { speed, sleep, signal: abort.signal, onUpdate: (r) => h.update(r) });
       if (summary.aborted) return;
       h.ended?.();
       h.status({ state: 'replay-finished', address: path, reason: `end of the recording: ${summary.frames} updates, ${(summary.spanMs / 1000).toFixed(1)} s of app time` });
