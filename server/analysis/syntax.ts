@@ -7,6 +7,10 @@ import type { LineIndex } from './line-index.js';
 import type { Span } from './types.js';
 
 const MAX_MACRO_DEPTH = 6;
+/** Ancestors climbed one native `parent` at a time before the rest of the chain is filled in one descent. */
+const DEEP_CHAIN = 24;
+/** Average cost of a native `parent` above which a tree's parents are all recorded at once. */
+const SLOW_PARENT_MS = 0.02;
 
 /**
  * Node types collected in one native pass when a file is analysed. Other types are collected
@@ -44,6 +48,9 @@ export class FileSyntax {
   private readonly batchTrees: Tree[] = [];
   /** tree-sitter finds a parent by walking down from the root, so answers are remembered. */
   private readonly parents = new Map<string, SyntaxNode | null>();
+  private readonly walkedTrees = new WeakSet<Tree>();
+  private nativeParents = 0;
+  private nativeCheckAt = performance.now();
   private nextTreeId = 0;
   /** Main-tree [start, end) ranges of the scope roots, when the analysis is scoped. */
   private readonly scopeRanges: Array<[number, number]> | undefined;
@@ -227,14 +234,85 @@ export class FileSyntax {
     let p = this.parents.get(key);
     if (p === undefined) {
       const link = this.link(node, node.startIndex);
-      p = link && link.piece.root.id === node.id ? link.macro : node.parent;
+      if (link && link.piece.root.id === node.id) p = link.macro;
+      else {
+        p = node.parent;
+        this.watchNativeParents(node.tree);
+      }
       this.parents.set(key, p);
     }
     return p ?? undefined;
   }
 
+  /**
+   * A native `parent` costs time proportional to the node's depth. In ordinary code that is
+   * cheap; in pathologically deep trees (thousands of nested blocks or chained calls) it turns
+   * every rule quadratic. Every few hundred native calls the average cost is checked, and a tree
+   * that is slow to climb gets all its parents recorded in one cursor walk.
+   */
+  private watchNativeParents(tree: Tree): void {
+    if ((++this.nativeParents & 255) !== 0) return;
+    const now = performance.now();
+    const slow = (now - this.nativeCheckAt) / 256 > SLOW_PARENT_MS;
+    this.nativeCheckAt = now;
+    if (slow && !this.walkedTrees.has(tree)) this.fillTree(tree);
+  }
+
+  private fillTree(tree: Tree): void {
+    this.walkedTrees.add(tree);
+    const cursor = tree.walk();
+    const stack: SyntaxNode[] = [];
+    for (;;) {
+      const node = cursor.currentNode;
+      const key = this.key(node);
+      if (!this.parents.has(key)) {
+        const link = this.link(node, node.startIndex);
+        this.parents.set(key, link && link.piece.root.id === node.id ? link.macro : (stack[stack.length - 1] ?? null));
+      }
+      if (cursor.gotoFirstChild()) {
+        stack.push(node);
+        continue;
+      }
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) return;
+        stack.pop();
+      }
+    }
+  }
+
   *ancestors(node: SyntaxNode): Generator<SyntaxNode> {
-    for (let p = this.parent(node); p; p = this.parent(p)) yield p;
+    let steps = 0;
+    for (let p = this.parent(node); p; p = this.parent(p)) {
+      yield p;
+      // Deep in a tree, one descent fills in the rest of the chain (see `fillPath`).
+      if (++steps === DEEP_CHAIN) this.fillPath(p);
+    }
+  }
+
+  /**
+   * tree-sitter answers `node.parent` by searching down from the root, so climbing a deep chain
+   * one native call at a time costs depth² (seconds for thousands of nested blocks). A single
+   * cursor descent to `node` records the parent of every node on its path instead.
+   */
+  private fillPath(node: SyntaxNode): void {
+    const id = node.id;
+    const start = node.startIndex;
+    const end = node.endIndex;
+    const cursor = node.tree.walk();
+    let parent = cursor.currentNode;
+    while (parent.id !== id) {
+      const idx = cursor.gotoFirstChildForIndex(start) as unknown;
+      if (idx === -1 || idx === null || idx === false) return;
+      // The first child reaching past `start` may be a sibling that ends before `node` does.
+      while (!(cursor.startIndex <= start && cursor.endIndex >= end)) if (!cursor.gotoNextSibling()) return;
+      const child = cursor.currentNode;
+      const key = this.key(child);
+      if (!this.parents.has(key)) {
+        const link = this.link(child, child.startIndex);
+        this.parents.set(key, link && link.piece.root.id === child.id ? link.macro : parent);
+      }
+      parent = child;
+    }
   }
 
   /** The macro piece a node sits in, if any (the innermost). */
