@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     generateWorkspace(dir, Number(process.env.BENCH_FILES ?? 1500));
     sections.push(benchStatic(dir));
   }
-  for (const extra of ['lsp', 'live', 'live-hover']) {
+  for (const extra of ['lsp', 'live', 'live-hover', 'live-top']) {
     if (!want(extra)) continue;
     const mod = fromRoot('dist', 'bench', `${extra}.js`);
     if (!existsSync(mod)) continue;

@@ -16,7 +16,7 @@ import { LineIndex } from './line-index.js';
 import type { BodyLocks, FileLocks } from './lock-facts.js';
 import type { StaticRule } from './rule.js';
 import type { Finding, Pos, Span } from './types.js';
-import { alignUnits, changedUnits, splitUnits, unitMapper, unitTexts, type Unit, type UnitAlignment, type UnitText } from './units.js';
+import { alignUnits, changedUnits, ownNodes, scopeRoots, splitUnits, unitMapper, unitTexts, widen, type Unit, type UnitAlignment, type UnitText } from './units.js';
 import type { FileSyntax } from './syntax.js';
 import { collectUses, type UseMap } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
@@ -72,7 +72,7 @@ function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly numb
     const out: UseMap = { names: new Map(), globs: [] };
     texts.forEach((u, i) => {
       if (!u.uses) {
-        const decls = TYPE_WORDS.use_declaration!.test(u.text) ? units[i]!.nodes.flatMap((n) => n.descendantsOfType('use_declaration')) : [];
+        const decls = TYPE_WORDS.use_declaration!.test(u.text) ? ownNodes(units[i]!, 'use_declaration') : [];
         u.uses = collectUses(decls);
       }
       for (const [k, v] of u.uses.names) out.names.set(k, v);
@@ -138,7 +138,7 @@ function checkUnitSubset(
 ): UnitCheckResult {
   const { path, text, tree, index, knowledge } = input;
   const scopeUnits = scope.map((i) => texts[i]!);
-  const scopeNodes = scope.flatMap((i) => units[i]!.nodes);
+  const scopeNodes = scopeRoots(units, scope);
   const mover = new SpanMover(path, prev.lines, lines, align, text.length);
   const deltaAt = mover.deltaAt;
   const inChanged = (off: number) => scopeUnits.some((u) => off >= u.start && (off < u.end || (off === u.end && u.end === text.length)));
@@ -180,13 +180,17 @@ export function checkUnitByUnit(full: FileState, input: UnitCheckInput): { findi
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   for (let i = 0; i < units.length; i++) {
-    // Pretend unit i alone changed: prefix i, suffix n-i-1.
-    const align = { prefix: i, suffix: units.length - i - 1, oldUnits: full.units, newUnits: texts };
+    // Pretend unit i alone changed: prefix i, suffix n-i-1 (a header unit: its whole container).
+    const align = widen({ prefix: i, suffix: units.length - i - 1, oldUnits: full.units, newUnits: texts });
     carry(full.units, texts, align);
-    texts[i]!.uses = undefined;
-    texts[i]!.found = undefined;
-    const others = outsideNodes(units, texts, units.map((_, j) => j).filter((j) => j !== i));
-    const r = checkUnitSubset(full, input, lines, units, texts, align, [i], others);
+    const scope = changedUnits(align);
+    for (const j of scope) {
+      texts[j]!.uses = undefined;
+      texts[j]!.found = undefined;
+    }
+    const inScope = new Set(scope);
+    const others = outsideNodes(units, texts, units.map((_, j) => j).filter((j) => !inScope.has(j)));
+    const r = checkUnitSubset(full, input, lines, units, texts, align, scope, others);
     const u = texts[i]!;
     findings.push(...r.findings.filter((f) => f.span.start.offset >= u.start && (f.span.start.offset < u.end || (i === units.length - 1 && f.span.start.offset === u.end))));
     failures.push(...r.failures);
@@ -252,9 +256,12 @@ class SpanMover {
       }
     }
     const d = m ? this.align.newUnits[m.j]!.start - this.align.oldUnits[m.k]!.start : 0;
-    if (d === 0 && s.end.offset <= this.length && this.lines.lineStarts.length > s.end.line && this.samePos(s)) return s;
+    // A span reaching into a later unit (a whole container, from its header to its `}`): its end
+    // moves with the unit that holds it when that one is unchanged.
+    const de = s.end.offset > s.start.offset ? this.deltaAt(s.end.offset - 1) ?? d : d;
+    if (d === 0 && de === 0 && s.end.offset <= this.length && this.lines.lineStarts.length > s.end.line && this.samePos(s)) return s;
     const clamp = (o: number) => Math.max(0, Math.min(this.length, o));
-    return this.lines.span(clamp(s.start.offset + d), clamp(s.end.offset + d));
+    return this.lines.span(clamp(s.start.offset + d), Math.max(clamp(s.start.offset + d), clamp(s.end.offset + de)));
   }
 
   private samePos(s: Span): boolean {
@@ -363,7 +370,7 @@ function outsideNodes(units: readonly Unit[], texts: readonly UnitText[], outsid
         out.push(...again);
         continue;
       }
-      const nodes = roots.flatMap((r) => r.descendantsOfType(type));
+      const nodes = ownNodes(units[i]!, type);
       (u.found ??= new Map()).set(type, nodes.map((n) => [n.startIndex - u.start, n.endIndex - u.start]));
       out.push(...nodes);
     }

@@ -1,45 +1,130 @@
-// Analysis units: the top-level items of a file, each with the attributes and comments before it.
-// A keystroke changes one unit (or a few); the language server re-analyses only those and keeps
+// Analysis units: the items of a file, each with the attributes and comments before it. A
+// keystroke changes one unit (or a few); the language server re-analyses only those and keeps
 // the others' findings and facts, moved by how far their unit moved (see incremental.ts).
 //
+// `impl`, `trait` and inline `mod` blocks are split into their members (recursively): a keystroke
+// in one method of a large impl re-analyses that method, not the impl. What is left of such a
+// container — from its leading attributes to its `{`, and its `}` — is two header units ("open"
+// and "close"); a change in either stands for a change of the whole container (its header decides
+// what its members mean: the impl type, the trait, the module path).
+//
 // Units partition the text: unit i covers [start_i, start_{i+1}), the first from 0 and the last to
-// the end, so every offset belongs to exactly one unit, whitespace between items included.
+// the end, so every offset belongs to exactly one unit, whitespace between items included. They
+// are listed in source order, a container's open unit before its members, its close unit after.
 import type { SyntaxNode } from '../../grammars/rust.js';
 import type { UseMap } from './uses.js';
+
+/** A container's two header units and its members between them, as indices in the unit list. */
+export interface UnitGroup {
+  first: number;
+  last: number;
+}
 
 export interface Unit {
   /** Start of the unit's part of the text (the first unit starts at 0). */
   start: number;
   /** End of the unit's part of the text: the next unit's start, or the text's end. */
   end: number;
-  /** The main-tree nodes of the unit (leading attributes and comments, then the item). */
+  /**
+   * The main-tree nodes analysed when the unit changed (leading attributes and comments, then
+   * the item). For a container's header units: the whole container with its leading nodes.
+   */
   nodes: SyntaxNode[];
+  /** Containers the unit lies in (0 for a top-level item; a header unit counts its own). */
+  depth: number;
+  /** Header units only: which part of the container, its body, and the container's unit range. */
+  header?: { part: 'open' | 'close'; body: SyntaxNode; group: UnitGroup };
 }
 
 const LEADING = new Set(['attribute_item', 'inner_attribute_item', 'line_comment', 'block_comment']);
+const CONTAINERS = new Set(['impl_item', 'trait_item', 'mod_item']);
+
+/** The body whose members become units, when `item` is a container that can be split. */
+function splitBody(item: SyntaxNode): SyntaxNode | undefined {
+  if (!CONTAINERS.has(item.type) || item.hasError) return undefined;
+  const body = item.childForFieldName('body');
+  if (!body || body.type !== 'declaration_list' || body.namedChildCount === 0) return undefined;
+  const close = body.lastChild;
+  if (!close || close.type !== '}' || close.isMissing) return undefined;
+  return body;
+}
 
 export function splitUnits(root: SyntaxNode, textLength: number): Unit[] {
-  const groups: SyntaxNode[][] = [];
-  let pending: SyntaxNode[] = [];
-  for (const child of root.children) {
-    pending.push(child);
-    if (!LEADING.has(child.type)) {
-      groups.push(pending);
-      pending = [];
+  const out: Array<Omit<Unit, 'end'>> = [];
+  const visit = (children: readonly SyntaxNode[], depth: number) => {
+    const groups: SyntaxNode[][] = [];
+    let pending: SyntaxNode[] = [];
+    for (const child of children) {
+      pending.push(child);
+      if (!LEADING.has(child.type)) {
+        groups.push(pending);
+        pending = [];
+      }
     }
+    if (pending.length > 0) groups.push(pending);
+    for (const nodes of groups) {
+      const start = out.length === 0 ? 0 : nodes[0]!.startIndex;
+      const item = nodes[nodes.length - 1]!;
+      const body = splitBody(item);
+      if (!body) {
+        out.push({ start, nodes, depth });
+        continue;
+      }
+      const group: UnitGroup = { first: out.length, last: -1 };
+      out.push({ start, nodes, depth: depth + 1, header: { part: 'open', body, group } });
+      visit(body.children.filter((c) => c.type !== '{' && c.type !== '}'), depth + 1);
+      group.last = out.length;
+      out.push({ start: body.lastChild!.startIndex, nodes, depth: depth + 1, header: { part: 'close', body, group } });
+    }
+  };
+  visit(root.children, 0);
+  return out.map((u, i) => ({ ...u, end: i + 1 < out.length ? out[i + 1]!.start : textLength }));
+}
+
+/**
+ * The main-tree nodes of a type that belong to a unit itself: for a member or top-level item all
+ * under its nodes, for a container's open unit those outside the body's members (the container
+ * itself included), for its close unit none (the `}` holds no node of interest).
+ */
+export function ownNodes(unit: Unit, type: string): SyntaxNode[] {
+  const h = unit.header;
+  if (!h) return unit.nodes.flatMap((r) => r.descendantsOfType(type));
+  if (h.part === 'close') return [];
+  const out: SyntaxNode[] = [];
+  const item = unit.nodes[unit.nodes.length - 1]!;
+  for (const r of unit.nodes.slice(0, -1)) out.push(...r.descendantsOfType(type));
+  if (item.type === type) out.push(item);
+  for (const c of item.children) if (c.id !== h.body.id) out.push(...c.descendantsOfType(type));
+  return out;
+}
+
+/**
+ * The main-tree roots to analyse for a set of units: each unit's nodes, without those inside
+ * another unit's (a container's header units hold the whole container), in source order.
+ */
+export function scopeRoots(units: readonly Unit[], scope: readonly number[]): SyntaxNode[] {
+  const all = scope.flatMap((i) => units[i]!.nodes).sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  const out: SyntaxNode[] = [];
+  let reach = -1;
+  const seen = new Set<number>();
+  for (const n of all) {
+    if (seen.has(n.id)) continue;
+    seen.add(n.id);
+    if (n.endIndex <= reach && out.length > 0 && n.startIndex >= out[out.length - 1]!.startIndex) continue;
+    out.push(n);
+    reach = Math.max(reach, n.endIndex);
   }
-  if (pending.length > 0) groups.push(pending);
-  return groups.map((nodes, i) => ({
-    start: i === 0 ? 0 : nodes[0]!.startIndex,
-    end: i + 1 < groups.length ? groups[i + 1]![0]!.startIndex : textLength,
-    nodes,
-  }));
+  return out;
 }
 
 export interface UnitText {
   start: number;
   end: number;
   text: string;
+  depth: number;
+  /** Header units: the part and the container's unit range (see `Unit.header`). */
+  part?: 'open' | 'close';
+  group?: UnitGroup;
   /** The unit's own `use` declarations (macro bodies included), once computed: they depend on its text only. */
   uses?: UseMap;
   /** Per node type: the [start, end) of the unit's main-tree nodes of that type, relative to its start. */
@@ -47,13 +132,20 @@ export interface UnitText {
 }
 
 export function unitTexts(units: readonly Unit[], text: string): UnitText[] {
-  return units.map((u) => ({ start: u.start, end: u.end, text: text.slice(u.start, u.end) }));
+  return units.map((u) => ({
+    start: u.start,
+    end: u.end,
+    text: text.slice(u.start, u.end),
+    depth: u.depth,
+    ...(u.header ? { part: u.header.part, group: u.header.group } : {}),
+  }));
 }
 
 /**
  * Old units against new ones: the longest run of equal unit texts at the front and at the back
  * stays; what lies between changed. Equal text is what the cached results were computed from, so
- * this needs no record of the edits (several coalesced edits are handled alike).
+ * this needs no record of the edits (several coalesced edits are handled alike). A changed header
+ * unit widens the change to its whole container, in the old list and the new one.
  */
 export interface UnitAlignment {
   /** Units [0, prefix) of both lists are unchanged. */
@@ -64,16 +156,33 @@ export interface UnitAlignment {
   newUnits: readonly UnitText[];
 }
 
+const sameUnit = (a: UnitText, b: UnitText) => a.text === b.text && a.depth === b.depth && a.part === b.part;
+
 export function alignUnits(oldUnits: readonly UnitText[], newUnits: readonly UnitText[]): UnitAlignment {
   const max = Math.min(oldUnits.length, newUnits.length);
   let prefix = 0;
-  while (prefix < max && oldUnits[prefix]!.text === newUnits[prefix]!.text) prefix++;
+  while (prefix < max && sameUnit(oldUnits[prefix]!, newUnits[prefix]!)) prefix++;
   let suffix = 0;
-  while (
-    suffix < max - prefix &&
-    oldUnits[oldUnits.length - 1 - suffix]!.text === newUnits[newUnits.length - 1 - suffix]!.text
-  ) suffix++;
-  return { prefix, suffix, oldUnits, newUnits };
+  while (suffix < max - prefix && sameUnit(oldUnits[oldUnits.length - 1 - suffix]!, newUnits[newUnits.length - 1 - suffix]!)) suffix++;
+  return widen({ prefix, suffix, oldUnits, newUnits });
+}
+
+/** Shrink the unchanged runs until every changed header unit's container lies wholly between them. */
+export function widen(a: UnitAlignment): UnitAlignment {
+  let { prefix, suffix } = a;
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const list of [a.oldUnits, a.newUnits]) {
+      const n = list.length;
+      for (let i = prefix; i < n - suffix; i++) {
+        const g = list[i]!.group;
+        if (!g) continue;
+        if (g.first < prefix) (prefix = g.first), (moved = true);
+        if (n - 1 - g.last < suffix) (suffix = n - 1 - g.last), (moved = true);
+      }
+    }
+  }
+  return { ...a, prefix, suffix };
 }
 
 /** New-list indices of the changed units. */
