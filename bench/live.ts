@@ -30,13 +30,11 @@ async function applyVsDecode(): Promise<Section> {
   const update = tasksStatsUpdate(TASKS);
   const type = schema().update;
   const raw: number[] = [];
-  const rawObject: number[] = [];
   const decode: number[] = [];
   const apply: number[] = [];
   let updated = 0;
   for (let r = 0; r < ROUNDS + 2; r++) {
     const tRaw = cpuMs(() => void type.decode(update));
-    const tObj = cpuMs(() => void type.toObject(type.decode(update), { longs: String, enums: String, defaults: false, oneofs: false }));
     const tDec = cpuMs(() => void decodeUpdate(update));
     const model = new ConsoleModel();
     model.apply(decodeUpdate(snapshot));
@@ -44,13 +42,11 @@ async function applyVsDecode(): Promise<Section> {
     const tApply = cpuMs(() => void (updated = model.apply(decoded).updatedTasks.length));
     if (r < 2) continue; // warm-up rounds
     raw.push(tRaw);
-    rawObject.push(tObj);
     decode.push(tDec);
     apply.push(tApply);
   }
   if (updated !== TASKS) throw new Error(`expected stats for ${TASKS} tasks to apply, got ${updated}`);
   const mRaw = median(raw);
-  const mObj = median(rawObject);
   const mDec = median(decode);
   const mApply = median(apply);
   const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -59,11 +55,10 @@ async function applyVsDecode(): Promise<Section> {
     rows: [
       ['Update size', `${(update.length / 1024).toFixed(0)} KiB (snapshot before it: ${(snapshot.length / 1024).toFixed(0)} KiB)`],
       ['raw protobufjs `Type.decode` (baseline)', f(mRaw)],
-      ['protobufjs decode + `toObject` (what the wire layer calls)', `${f(mObj)} (${x(mObj, mRaw)} raw)`],
-      ['`decodeUpdate` (decode + conversion to Wire types) (baseline)', `${f(mDec)} (${x(mDec, mRaw)} raw)`],
+      ['`decodeUpdate` (protobufjs decode + conversion to Wire types)', `${f(mDec)} (${x(mDec, mRaw)} raw)`],
       ['`ConsoleModel.apply` alone', `${f(mApply)} (${x(mApply, mDec)} decodeUpdate, ${x(mApply, mRaw)} raw decode)`],
       ['decodeUpdate + apply', `${f(mDec + mApply)} (${x(mDec + mApply, mDec)} decodeUpdate, ${x(mDec + mApply, mRaw)} raw decode)`],
-      ['target: apply < 2× decoding', mApply < 2 * mDec ? `met against decodeUpdate (${x(mApply, mDec)})${mApply < 2 * mRaw ? `, and against raw decode (${x(mApply, mRaw)})` : `; against raw protobufjs decode it is ${x(mApply, mRaw)}`}` : `**not met** (${x(mApply, mDec)} decodeUpdate)`],
+      ['target: decoding + applying < 2× the raw protobuf decode', mDec + mApply < 2 * mRaw ? `met (${x(mDec + mApply, mRaw)})` : `**not met** (${x(mDec + mApply, mRaw)})`],
     ],
   };
 }
