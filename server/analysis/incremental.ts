@@ -92,6 +92,8 @@ export interface UnitCheckResult {
   /** How many units were analysed, of how many. */
   analysed: number;
   units: number;
+  /** The text ranges [start, end) of the analysed units, in source order. */
+  analysedRanges: Array<[number, number]>;
 }
 
 export interface UnitCheckInput {
@@ -152,7 +154,7 @@ function checkUnitSubset(
   const findings: Finding[] = [];
   for (const f of prev.findings) {
     const d = deltaAt(f.span.start.offset);
-    if (d !== undefined) findings.push(mover.finding(f));
+    if (d !== undefined) findings.push(mover.stillFinding(f) ? f : mover.finding(f));
   }
   for (const f of result.findings) if (inChanged(f.span.start.offset)) findings.push(f);
   findings.sort((a, b) => a.span.start.offset - b.span.start.offset || a.rule.localeCompare(b.rule));
@@ -165,6 +167,7 @@ function checkUnitSubset(
     state: { text, lines, units: texts, findings: merged, facts },
     analysed: scopeUnits.length,
     units: texts.length,
+    analysedRanges: scopeUnits.map((u): [number, number] => [u.start, u.end]),
   };
 }
 
@@ -233,6 +236,28 @@ class SpanMover {
     };
   }
 
+  /**
+   * Whether the unit holding an old offset is in the unchanged run at the front: nothing in it
+   * moved, so what lies wholly in it (a finding or a fact of one item) is kept as it is.
+   */
+  still(off: number): boolean {
+    const m = this.at(off);
+    return m !== undefined && m.k < this.align.prefix;
+  }
+
+  private stillSpan(s: Span): boolean {
+    return this.still(s.start.offset) && (s.end.offset <= s.start.offset || this.still(s.end.offset - 1));
+  }
+
+  /** A finding whose spans in this file all lie in the unchanged run at the front. */
+  stillFinding(f: Finding): boolean {
+    return (
+      this.stillSpan(f.span) &&
+      f.related.every((r) => !this.own(r.file) || this.stillSpan(r.span)) &&
+      f.fixes.every((fx) => fx.edits.every((e) => !this.own(e.file) || this.stillSpan(e.span)))
+    );
+  }
+
   private move(k: number, j: number): [number, number, number, number] {
     let mv = this.moves.get(k);
     if (!mv) {
@@ -295,7 +320,7 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFac
     for (const x of items) {
       const o = at(x);
       if (o === undefined) continue;
-      if (mover.deltaAt(o) !== undefined) out.push(move(x));
+      if (mover.deltaAt(o) !== undefined) out.push(mover.still(o) ? x : move(x));
       else drop.push(x);
     }
     return out;
@@ -394,4 +419,27 @@ function refind(roots: readonly SyntaxNode[], ranges: ReadonlyArray<[number, num
     out.push(n);
   }
   return out;
+}
+
+/**
+ * The file parsed for a question about one place (a hover): only the unit holding `offset` (the
+ * whole container for a header unit, and the unit before when the offset is where it ends) gets
+ * syntax, a resolver and facts; file-level lookups use what `state` remembers per unit. `state`
+ * must be the result for this very text. Much cheaper than parsing the whole file per version.
+ */
+export function parseAround(state: FileState, input: Omit<UnitCheckInput, 'rules' | 'config'>, offset: number): ParsedFile | undefined {
+  const { path, text, tree, index, knowledge } = input;
+  if (state.text !== text) return undefined;
+  const units = splitUnits(tree.rootNode, text.length);
+  const texts = state.units;
+  if (units.length !== texts.length || units.some((u, i) => u.start !== texts[i]!.start)) return undefined;
+  const hit = new Set<number>();
+  units.forEach((u, i) => {
+    if ((offset >= u.start && offset < u.end) || offset === u.end) hit.add(i);
+  });
+  if (hit.size === 0) return undefined;
+  const scope = changedUnits(widen({ prefix: Math.min(...hit), suffix: units.length - 1 - Math.max(...hit), oldUnits: texts, newUnits: texts }));
+  const inScope = new Set(scope);
+  const others = outsideNodes(units, texts, units.map((_, i) => i).filter((i) => !inScope.has(i)));
+  return parseFile(path, text, index, knowledge, tree, { nodes: scopeRoots(units, scope), lines: input.lines ?? state.lines, outside: others, uses: usesFor(units, texts, scope) });
 }

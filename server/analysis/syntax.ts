@@ -50,7 +50,7 @@ export class FileSyntax {
   private readonly parents = new Map<string, SyntaxNode | null>();
   private readonly walkedTrees = new WeakSet<Tree>();
   private nativeParents = 0;
-  private nativeCheckAt = performance.now();
+  private nativeParentMs = 0;
   private nextTreeId = 0;
   /** Main-tree [start, end) ranges of the scope roots, when the analysis is scoped. */
   private readonly scopeRanges: Array<[number, number]> | undefined;
@@ -236,7 +236,9 @@ export class FileSyntax {
       const link = this.link(node, node.startIndex);
       if (link && link.piece.root.id === node.id) p = link.macro;
       else {
+        const t0 = performance.now();
         p = node.parent;
+        this.nativeParentMs += performance.now() - t0;
         this.watchNativeParents(node.tree);
       }
       this.parents.set(key, p);
@@ -247,27 +249,35 @@ export class FileSyntax {
   /**
    * A native `parent` costs time proportional to the node's depth. In ordinary code that is
    * cheap; in pathologically deep trees (thousands of nested blocks or chained calls) it turns
-   * every rule quadratic. Every few hundred native calls the average cost is checked, and a tree
-   * that is slow to climb gets all its parents recorded in one cursor walk.
+   * every rule quadratic. Every few hundred native calls their average cost (timed around the
+   * calls alone) is checked, and a tree that is slow to climb gets all its parents recorded in
+   * one cursor walk.
    */
   private watchNativeParents(tree: Tree): void {
     if ((++this.nativeParents & 255) !== 0) return;
-    const now = performance.now();
-    const slow = (now - this.nativeCheckAt) / 256 > SLOW_PARENT_MS;
-    this.nativeCheckAt = now;
+    const slow = this.nativeParentMs / 256 > SLOW_PARENT_MS;
+    this.nativeParentMs = 0;
     if (slow && !this.walkedTrees.has(tree)) this.fillTree(tree);
   }
 
   private fillTree(tree: Tree): void {
     this.walkedTrees.add(tree);
-    const cursor = tree.walk();
+    // A scoped analysis climbs from nodes of its scope only: walking the rest of a large file
+    // would cost more than the whole keystroke.
+    if (this.scope && tree === this.tree) for (const r of this.scope) this.fillSubtree(r, this.parent(r) ?? null);
+    else this.fillSubtree(tree.rootNode, null);
+  }
+
+  /** Record the parents of `top`'s subtree (`top`'s own is `topParent`) in one cursor walk. */
+  private fillSubtree(top: SyntaxNode, topParent: SyntaxNode | null): void {
+    const cursor = top.walk();
     const stack: SyntaxNode[] = [];
     for (;;) {
       const node = cursor.currentNode;
       const key = this.key(node);
       if (!this.parents.has(key)) {
         const link = this.link(node, node.startIndex);
-        this.parents.set(key, link && link.piece.root.id === node.id ? link.macro : (stack[stack.length - 1] ?? null));
+        this.parents.set(key, link && link.piece.root.id === node.id ? link.macro : (stack.length > 0 ? stack[stack.length - 1]! : topParent));
       }
       if (cursor.gotoFirstChild()) {
         stack.push(node);

@@ -33,24 +33,29 @@ export interface Unit {
   /** Containers the unit lies in (0 for a top-level item; a header unit counts its own). */
   depth: number;
   /** Header units only: which part of the container, its body, and the container's unit range. */
-  header?: { part: 'open' | 'close'; body: SyntaxNode; group: UnitGroup };
+  header: { part: 'open' | 'close'; body: SyntaxNode; group: UnitGroup } | undefined;
 }
 
 const LEADING = new Set(['attribute_item', 'inner_attribute_item', 'line_comment', 'block_comment']);
 const CONTAINERS = new Set(['impl_item', 'trait_item', 'mod_item']);
 
-/** The body whose members become units, when `item` is a container that can be split. */
-function splitBody(item: SyntaxNode): SyntaxNode | undefined {
-  if (!CONTAINERS.has(item.type) || item.hasError) return undefined;
-  const body = item.childForFieldName('body');
-  if (!body || body.type !== 'declaration_list' || body.namedChildCount === 0) return undefined;
-  const close = body.lastChild;
-  if (!close || close.type !== '}' || close.isMissing) return undefined;
-  return body;
+/**
+ * The body of a container that can be split, with its children, or undefined. The body is the
+ * container's last child (`mod x;` ends in `;` instead); the split runs on every keystroke, so
+ * it asks the binding for as little as it can.
+ */
+function splitBody(item: SyntaxNode): { body: SyntaxNode; children: SyntaxNode[] } | undefined {
+  if (!CONTAINERS.has(item.type)) return undefined;
+  const body = item.lastChild;
+  if (!body || body.type !== 'declaration_list' || item.hasError) return undefined;
+  const children = body.children;
+  const close = children[children.length - 1];
+  if (children.length < 3 || close?.type !== '}' || close.isMissing) return undefined;
+  return { body, children };
 }
 
 export function splitUnits(root: SyntaxNode, textLength: number): Unit[] {
-  const out: Array<Omit<Unit, 'end'>> = [];
+  const out: Unit[] = [];
   const visit = (children: readonly SyntaxNode[], depth: number) => {
     const groups: SyntaxNode[][] = [];
     let pending: SyntaxNode[] = [];
@@ -64,21 +69,23 @@ export function splitUnits(root: SyntaxNode, textLength: number): Unit[] {
     if (pending.length > 0) groups.push(pending);
     for (const nodes of groups) {
       const start = out.length === 0 ? 0 : nodes[0]!.startIndex;
-      const item = nodes[nodes.length - 1]!;
-      const body = splitBody(item);
-      if (!body) {
-        out.push({ start, nodes, depth });
+      const split = splitBody(nodes[nodes.length - 1]!);
+      if (!split) {
+        out.push({ start, end: 0, nodes, depth, header: undefined });
         continue;
       }
+      const { body, children } = split;
       const group: UnitGroup = { first: out.length, last: -1 };
-      out.push({ start, nodes, depth: depth + 1, header: { part: 'open', body, group } });
-      visit(body.children.filter((c) => c.type !== '{' && c.type !== '}'), depth + 1);
+      out.push({ start, end: 0, nodes, depth: depth + 1, header: { part: 'open', body, group } });
+      // The body's children without its braces: its members with their leading nodes.
+      visit(children.slice(1, -1), depth + 1);
       group.last = out.length;
-      out.push({ start: body.lastChild!.startIndex, nodes, depth: depth + 1, header: { part: 'close', body, group } });
+      out.push({ start: children[children.length - 1]!.startIndex, end: 0, nodes, depth: depth + 1, header: { part: 'close', body, group } });
     }
   };
   visit(root.children, 0);
-  return out.map((u, i) => ({ ...u, end: i + 1 < out.length ? out[i + 1]!.start : textLength }));
+  for (let i = 0; i < out.length; i++) out[i]!.end = i + 1 < out.length ? out[i + 1]!.start : textLength;
+  return out;
 }
 
 /**
@@ -137,7 +144,10 @@ export function unitTexts(units: readonly Unit[], text: string): UnitText[] {
     end: u.end,
     text: text.slice(u.start, u.end),
     depth: u.depth,
-    ...(u.header ? { part: u.header.part, group: u.header.group } : {}),
+    part: u.header?.part,
+    group: u.header?.group,
+    uses: undefined,
+    found: undefined,
   }));
 }
 

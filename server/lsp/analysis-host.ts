@@ -9,7 +9,7 @@ import type { Config } from '../analysis/config.js';
 import type { StaticRule } from '../analysis/rule.js';
 import type { Finding } from '../analysis/types.js';
 import { Workspace } from '../workspace/workspace.js';
-import { checkChangedUnits, stateOf, type FileState } from '../analysis/incremental.js';
+import { checkChangedUnits, parseAround, stateOf, type FileState } from '../analysis/incremental.js';
 
 export interface CheckOutcome {
   findings: Finding[];
@@ -24,6 +24,8 @@ export class AnalysisHost {
   private readonly parsedOpen = new Map<string, { version: number; text: string; file: ParsedFile; generation: number }>();
   /** Per open document: what its last findings were computed from, unit by unit (fast checks build on it). */
   private readonly unitStates = new Map<string, FileState>();
+  /** What the last fast check analysed: the text ranges of its units (tests observe the granularity through it). */
+  lastFast: { path: string; analysed: Array<[number, number]>; units: number } | undefined;
 
   constructor(config: Config, rules: readonly StaticRule[]) {
     this.workspace = new Workspace(config, rules);
@@ -62,6 +64,20 @@ export class AnalysisHost {
     return { file, indexChanged };
   }
 
+  /**
+   * The open document's syntax, resolver and facts around `offset`, for a hover: the whole file's
+   * parse when the last full check left it for this version, else only the item at the offset,
+   * built on the last result (server/analysis/incremental.ts, `parseAround`).
+   */
+  parseAt(path: string, doc: SourceDocument, offset: number): ParsedFile {
+    const cached = this.parsedOpen.get(path);
+    if (cached && cached.version === doc.version && cached.text === doc.text && cached.generation === this.workspace.index.generation) return cached.file;
+    const state = this.unitStates.get(path);
+    const ws = this.workspace;
+    const around = state && parseAround(state, { path, text: doc.text, tree: doc.tree, lines: doc.lines, index: ws.index, knowledge: ws.knowledge }, offset);
+    return around ?? this.parseOpen(path, doc).file;
+  }
+
   /** Analyse an open document at its current version: the whole file (the full check). */
   checkOpen(path: string, doc: SourceDocument): CheckOutcome {
     const { file, indexChanged } = this.parseOpen(path, doc);
@@ -86,6 +102,7 @@ export class AnalysisHost {
       index: ws.index, knowledge: ws.knowledge, rules: ws.rules, config: ws.config,
     });
     if (!r) return undefined;
+    this.lastFast = { path, analysed: r.analysedRanges, units: r.units };
     this.unitStates.set(path, r.state);
     this.findingsByPath.set(path, r.findings);
     return { findings: r.findings, failures: r.failures, indexChanged: r.indexChanged };

@@ -262,7 +262,7 @@ export function createServer(reader: MessageReader, writer: MessageWriter, optio
       session.ensureCurrent(od);
       const lines = od.doc.lines;
       const offset = session.codec.offset(lines, p.position);
-      const { file } = session.host.parseOpen(od.path, od.doc);
+      const file = session.host.parseAt(od.path, od.doc, offset);
       const h = computeHover({
         file,
         offset,

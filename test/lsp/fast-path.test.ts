@@ -86,4 +86,113 @@ describe('fast and full checks', () => {
     await c.sync();
     expect(c.publishes(uri).filter((p) => p.version === 2)).toHaveLength(2);
   });
+
+  it('re-analyses only the edited method of an impl; a header edit re-analyses the whole impl', async () => {
+    const src = [
+      'async fn notify_all() {}', // 0
+      '',
+      'struct Hub;', // 2
+      '',
+      'impl Hub {', // 4
+      '    async fn first(&self) {', // 5
+      '        notify_all();', // 6
+      '    }',
+      '',
+      '    /// Second.', // 9
+      '    async fn second(&self) {', // 10
+      '        notify_all();', // 11
+      '    }',
+      '',
+      '    fn third(&self) {', // 14
+      '        lock_order();', // 15
+      '    }',
+      '}', // 17
+      '',
+      'fn lock_order() {}', // 19
+      '',
+      // More text than the impl, so that re-analysing the whole impl is still a fast check.
+      ...Array.from({ length: 12 }, (_, i) => `fn pad${i}() { let _ = ${i}; }`),
+      '',
+    ].join('\n');
+    const root = workspace({});
+    c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
+    const uri = uriOf(root, 'src/lib.rs');
+    await c.open('src/lib.rs', src, 1);
+    expect(shape(await c.waitForPublish(uri, (p) => p.version === 1))).toEqual([
+      { code: 'unawaited-future', range: range(6, 8, 6, 20), related: [] },
+      { code: 'unawaited-future', range: range(11, 8, 11, 20), related: [] },
+      { code: 'test-related', range: range(15, 8, 15, 20), related: [range(19, 3, 19, 13)] },
+    ]);
+    const host = c.server.session.host;
+    // A line typed at the top of `second`: only `second` (with its doc comment) is analysed.
+    await change(c, 'src/lib.rs', 2, [{ range: range(10, 28, 10, 28), text: '\n        let a = 1;' }]);
+    expect(shape(await c.waitForPublish(uri, (p) => p.version === 2))).toEqual([
+      { code: 'unawaited-future', range: range(6, 8, 6, 20), related: [] },
+      { code: 'unawaited-future', range: range(12, 8, 12, 20), related: [] },
+      { code: 'test-related', range: range(16, 8, 16, 20), related: [range(20, 3, 20, 13)] },
+    ]);
+    const v2 = src.replace('async fn second(&self) {', 'async fn second(&self) {\n        let a = 1;');
+    // Units: notify_all, Hub, the impl's `{` part, first, second, third, the impl's `}`, lock_order, 12 pads.
+    expect(host.lastFast).toEqual({ path: expect.stringMatching(/lib\.rs$/), units: 20, analysed: [[v2.indexOf('/// Second.'), v2.indexOf('fn third')]] });
+    // The impl's header changed: what its methods mean may have changed, so the whole impl is analysed.
+    await change(c, 'src/lib.rs', 3, [{ range: range(4, 4, 4, 4), text: ' ' }]);
+    expect(shape(await c.waitForPublish(uri, (p) => p.version === 3))).toEqual([
+      { code: 'unawaited-future', range: range(6, 8, 6, 20), related: [] },
+      { code: 'unawaited-future', range: range(12, 8, 12, 20), related: [] },
+      { code: 'test-related', range: range(16, 8, 16, 20), related: [range(20, 3, 20, 13)] },
+    ]);
+    const v3 = v2.replace('impl Hub', 'impl  Hub');
+    const unitStarts = [v3.indexOf('impl  Hub'), v3.indexOf('async fn first'), v3.indexOf('/// Second.'), v3.indexOf('fn third'), v3.indexOf('}\n\nfn lock_order'), v3.indexOf('fn lock_order')];
+    expect(host.lastFast!.analysed).toEqual(unitStarts.slice(0, -1).map((s, i) => [s, unitStarts[i + 1]]));
+  });
+
+  it('answers a hover after a fast check from the item under the cursor', async () => {
+    const src = [
+      'async fn notify_all() {}', // 0
+      '',
+      'struct Hub;',
+      '',
+      'impl Hub {', // 4
+      '    async fn first(&self) {',
+      '        notify_all().await;', // 6
+      '    }',
+      '',
+      '    async fn second(&self) {', // 9
+      '        notify_all().await;', // 10
+      '    }',
+      '}',
+      '',
+      ...Array.from({ length: 12 }, (_, i) => `fn pad${i}() { let _ = ${i}; }`),
+      '',
+    ].join('\n');
+    const root = workspace({});
+    c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
+    const uri = uriOf(root, 'src/lib.rs');
+    await c.open('src/lib.rs', src, 1);
+    await c.waitForPublish(uri, (p) => p.version === 1);
+    await change(c, 'src/lib.rs', 2, [{ range: range(9, 28, 9, 28), text: '\n        let a = 1;' }]);
+    await c.waitForPublish(uri, (p) => p.version === 2);
+    const awaits = `**Awaits** a workspace future:\n\n- \`async fn notify_all\` at [src/lib.rs:1](${uri}#L1)`;
+    const hover = (line: number, character: number) => c!.request('textDocument/hover', { textDocument: { uri }, position: at(line, character) });
+    expect(await hover(6, 22)).toEqual({ contents: { kind: 'markdown', value: awaits }, range: range(6, 20, 6, 26) });
+    expect(await hover(11, 22)).toEqual({ contents: { kind: 'markdown', value: awaits }, range: range(11, 20, 11, 26) });
+    // Built from the method under the cursor, not from a parse of the whole file.
+    const host = c.server.session.host;
+    const od = c.server.session.docs.get(uri)!;
+    const file = host.parseAt(od.path, od.doc, od.doc.text.indexOf('.await', od.doc.text.indexOf('fn second')));
+    expect(file.syntax.scope!.map((n) => n.text.split('\n')[0])).toEqual(['async fn second(&self) {']);
+  });
+
+  it('moves a kept finding\'s related place when the item it points into moved', async () => {
+    const src = ['async fn notify_all() {}', '', 'async fn first() {', '    lock_order();', '}', '', 'async fn second() {}', '', 'fn lock_order() {}', ''].join('\n');
+    const root = workspace({});
+    c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
+    const uri = uriOf(root, 'src/lib.rs');
+    await c.open('src/lib.rs', src, 1);
+    expect(shape(await c.waitForPublish(uri, (p) => p.version === 1))).toEqual([{ code: 'test-related', range: range(3, 4, 3, 16), related: [range(8, 3, 8, 13)] }]);
+    // `first` is before the edit and stays as it was; `lock_order`, which its finding points to, moves down.
+    await change(c, 'src/lib.rs', 2, [{ range: range(6, 19, 6, 19), text: '\n    let a = 1;\n' }]);
+    expect(shape(await c.waitForPublish(uri, (p) => p.version === 2))).toEqual([{ code: 'test-related', range: range(3, 4, 3, 16), related: [range(10, 3, 10, 13)] }]);
+    expect(c.server.session.host.lastFast!.analysed).toHaveLength(1);
+  });
 });
