@@ -1,7 +1,7 @@
 // The `awaitlens` command line: `main()` in-process for exact output, and a few child processes
 // for the bin wrapper and real exit codes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -11,6 +11,7 @@ import { formatText } from '../server/cli/format-text.js';
 import type { CliReport } from '../server/cli/diagnostics.js';
 import { LineIndex } from '../server/analysis/line-index.js';
 import { allRuleMetas } from '../server/meta/registry.js';
+import { distIsFresh } from './dist-freshness.js';
 
 // Static and live rule ids alike may be configured.
 const KNOWN_RULES = [...new Set((await allRuleMetas()).map((m) => m.id))].sort().join(', ');
@@ -308,7 +309,7 @@ describe('awaitlens: help and version', () => {
 // The built command, as users run it.
 describe('bin/awaitlens.js', () => {
   beforeAll(() => {
-    if (!distIsFresh()) {
+    if (!distIsFresh(ROOT, [join(ROOT, 'dist/server/cli/main.js')])) {
       // Type errors in work in progress elsewhere must not stop the emit; the check below does.
       spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
     }
@@ -335,20 +336,3 @@ describe('bin/awaitlens.js', () => {
     expect(JSON.parse(out).version).toBe('2.1.0');
   });
 });
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function distIsFresh(): boolean {
-  const entry = join(ROOT, 'dist/server/cli/main.js');
-  if (!existsSync(entry)) return false;
-  const built = statSync(entry).mtimeMs;
-  return ['server', 'rules', 'grammars'].every((d) => newestMtime(join(ROOT, d)) <= built);
-}

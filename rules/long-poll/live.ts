@@ -1,15 +1,10 @@
 import type { LiveTask } from '../../server/live/model.js';
 import { lead, ms } from '../../server/live/rules/format.js';
+import { flagOverLimit, worstOverLimit, type OverLimit } from '../../server/live/rules/over-limit.js';
 import { defineLiveRule, type LiveRelated, type LiveRuleContext, type SiteFlags } from '../../server/live/rules/types.js';
 import { isRunning } from '../../server/live/task-metrics.js';
 
-interface Evidence {
-  /** The number compared with the limit, in ns. */
-  worst: number;
-  text: string;
-}
-
-function evidence(task: LiveTask, ctx: LiveRuleContext): Evidence | undefined {
+function evidence(task: LiveTask, ctx: LiveRuleContext): OverLimit | undefined {
   const limit = ctx.thresholds.longPollMs * 1e6;
   const p = task.stats?.pollStats;
   const running = isRunning(task);
@@ -63,16 +58,10 @@ export default defineLiveRule({
     },
   },
   evaluate(ctx) {
-    for (const task of ctx.model.tasks()) {
-      const w = ctx.model.warningInputs(task);
-      if (w.isBlocking || w.isCompleted) continue;
-      const e = evidence(task, ctx);
-      if (e) ctx.flag(task, e);
-    }
+    flagOverLimit(ctx, evidence);
   },
   describe(site, ctx) {
-    const worst = site.flags.map((f) => f.detail as Evidence).reduce((a, b) => (b.worst > a.worst ? b : a));
-    const what = site.flags.length === 1 ? worst.text : `worst: ${worst.text}`;
+    const what = worstOverLimit(site);
     return {
       message: `${lead(site, 'blocks its worker thread inside `poll`', 'block their worker thread inside `poll`')} (${what}; limit ${ms(ctx.thresholds.longPollMs * 1e6)}): while a poll runs, no other task on that worker makes progress.`,
       related: staticExplanations(site, ctx, ['blocking-in-async', 'guard-across-await']),

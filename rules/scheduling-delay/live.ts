@@ -1,14 +1,10 @@
 import type { LiveTask } from '../../server/live/model.js';
 import { lead, ms } from '../../server/live/rules/format.js';
+import { flagOverLimit, worstOverLimit, type OverLimit } from '../../server/live/rules/over-limit.js';
 import { defineLiveRule, type LiveRuleContext } from '../../server/live/rules/types.js';
 import { isScheduled, scheduledNs, totalNs } from '../../server/live/task-metrics.js';
 
-interface Evidence {
-  worst: number;
-  text: string;
-}
-
-function evidence(task: LiveTask, ctx: LiveRuleContext): Evidence | undefined {
+function evidence(task: LiveTask, ctx: LiveRuleContext): OverLimit | undefined {
   const limit = ctx.thresholds.schedulingDelayMs * 1e6;
   const s = task.stats;
   const waiting = isScheduled(task) && s?.lastWake !== undefined && ctx.now > s.lastWake ? Number(ctx.now - s.lastWake) : 0;
@@ -52,16 +48,10 @@ export default defineLiveRule({
     },
   },
   evaluate(ctx) {
-    for (const task of ctx.model.tasks()) {
-      const w = ctx.model.warningInputs(task);
-      if (w.isBlocking || w.isCompleted) continue;
-      const e = evidence(task, ctx);
-      if (e) ctx.flag(task, e);
-    }
+    flagOverLimit(ctx, evidence);
   },
   describe(site, ctx) {
-    const worst = site.flags.map((f) => f.detail as Evidence).reduce((a, b) => (b.worst > a.worst ? b : a));
-    const what = site.flags.length === 1 ? worst.text : `worst: ${worst.text}`;
+    const what = worstOverLimit(site);
     return {
       message: `${lead(site, 'waits too long to be polled after a wake-up', 'wait too long to be polled after a wake-up')} (${what}; limit ${ms(ctx.thresholds.schedulingDelayMs * 1e6)}): the runtime's workers are busy or blocked, so ready work sits in the run queue.`,
     };

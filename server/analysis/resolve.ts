@@ -55,6 +55,15 @@ export class Resolver {
   /** Index answers read while recording (see `recordLookups`). */
   private lookupLog?: IndexLookup[];
 
+  /** `compute()` once per node: the answer, `undefined` included, is kept in `cache`. */
+  private memo<T>(cache: Map<string, T>, node: SyntaxNode, compute: () => T): T {
+    const key = this.syntax.key(node);
+    if (cache.has(key)) return cache.get(key) as T;
+    const answer = compute();
+    cache.set(key, answer);
+    return answer;
+  }
+
   /** Answers about types and bindings depend on the index (field types), so they expire with it. */
   private fresh(): void {
     if (this.cachedGeneration !== this.lookup.generation) {
@@ -84,11 +93,7 @@ export class Resolver {
 
   /** The full path of a call's callee when it is called by path (`sleep(d)`, `thread::sleep(d)`). */
   calleePath(call: SyntaxNode): string | undefined {
-    const key = this.syntax.key(call);
-    if (this.calleeCache.has(key)) return this.calleeCache.get(key);
-    const path = this.computeCalleePath(call);
-    this.calleeCache.set(key, path);
-    return path;
+    return this.memo(this.calleeCache, call, () => this.computeCalleePath(call));
   }
 
   private computeCalleePath(call: SyntaxNode): string | undefined {
@@ -101,11 +106,7 @@ export class Resolver {
 
   /** For `recv.method(args)`: the method name and receiver node. */
   methodCall(call: SyntaxNode): MethodCall | undefined {
-    const key = this.syntax.key(call);
-    if (this.methodCache.has(key)) return this.methodCache.get(key);
-    const m = this.computeMethodCall(call);
-    this.methodCache.set(key, m);
-    return m;
+    return this.memo(this.methodCache, call, () => this.computeMethodCall(call));
   }
 
   private computeMethodCall(call: SyntaxNode): MethodCall | undefined {
@@ -158,11 +159,7 @@ export class Resolver {
   typeOf(expr: SyntaxNode, depth = 0): string | undefined {
     if (depth > 8) return undefined;
     this.fresh();
-    const key = this.syntax.key(expr);
-    if (this.typeCache.has(key)) return this.typeCache.get(key);
-    const t = this.computeTypeOf(expr, depth);
-    this.typeCache.set(key, t);
-    return t;
+    return this.memo(this.typeCache, expr, () => this.computeTypeOf(expr, depth));
   }
 
   private computeTypeOf(expr: SyntaxNode, depth: number): string | undefined {
@@ -250,11 +247,7 @@ export class Resolver {
   /** Where the name `ident` used at `ident` was bound, searching lets and parameters outward. */
   binding(ident: SyntaxNode): BindingSite | undefined {
     this.fresh();
-    const key = this.syntax.key(ident);
-    if (this.bindingCache.has(key)) return this.bindingCache.get(key);
-    const b = this.computeBinding(ident);
-    this.bindingCache.set(key, b);
-    return b;
+    return this.memo(this.bindingCache, ident, () => this.computeBinding(ident));
   }
 
   private letsOf(block: SyntaxNode): Array<{ start: number; end: number; decl: SyntaxNode }> {

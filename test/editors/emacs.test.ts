@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBuilt, inCI, probeEditor, ROOT, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
+import { ensureBuilt, inCI, probeEditor, ROOT, readReport, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
 
 interface FlymakeDiag {
   start: [number, number];
@@ -78,11 +78,7 @@ describe.skipIf(!!emacs.missing && !inCI)('Emacs + eglot + awaitlens lsp', () =>
       150_000,
       crate,
     );
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    } catch {
-      throw new Error(`Emacs wrote no report (exit ${run.code}, timed out: ${run.timedOut})\n${run.stderr}`);
-    }
+    report = readReport<Report>(out, 'Emacs', run);
   }, 240_000);
 
   afterAll(() => {

@@ -1,9 +1,10 @@
 // Shared pieces of the real-editor tests: the built server command, a scratch copy of the example
 // crate, a bounded editor run, and the rule that a missing editor skips locally but fails in CI.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { distIsFresh } from '../dist-freshness.js';
 
 export const ROOT = resolve(__dirname, '../..');
 export const CRATE = join(ROOT, 'examples/stuck-server');
@@ -32,28 +33,12 @@ export function probeEditor(bin: string, extraCheck?: () => string | undefined):
 
 export const inCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 
-function newestTs(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestTs(p));
-    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function distIsFresh(): boolean {
-  if (!existsSync(LSP_ENTRY) || !existsSync(CLI_ENTRY)) return false;
-  const built = Math.min(statSync(LSP_ENTRY).mtimeMs, statSync(CLI_ENTRY).mtimeMs);
-  return ['server', 'rules', 'grammars'].every((d) => newestTs(join(ROOT, d)) <= built);
-}
-
 /**
  * The editors run the compiled server, so build it when a source is newer. Test files run in
  * parallel processes: a lock directory keeps two of them from writing dist/ at once.
  */
 export async function ensureBuilt(): Promise<void> {
-  if (distIsFresh()) return;
+  if (distIsFresh(ROOT, [LSP_ENTRY, CLI_ENTRY])) return;
   const lock = join(ROOT, 'dist/.editors-build-lock');
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
   const deadline = Date.now() + 180_000;
@@ -68,7 +53,7 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     // Type errors in work in progress elsewhere must not stop the emit; the entry check below does.
-    if (!distIsFresh()) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+    if (!distIsFresh(ROOT, [LSP_ENTRY, CLI_ENTRY])) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   } finally {
     rmdirSync(lock);
   }
@@ -129,4 +114,13 @@ export function runEditor(bin: string, args: string[], env: Record<string, strin
       done({ code, signal, stdout, stderr, timedOut });
     });
   });
+}
+
+/** The JSON report an editor script wrote to `out`; without one, an error carrying the editor's stderr. */
+export function readReport<T>(out: string, editor: string, run: EditorRun): T {
+  try {
+    return JSON.parse(readFileSync(out, 'utf8')) as T;
+  } catch {
+    throw new Error(`${editor} wrote no report (exit ${run.code}, timed out: ${run.timedOut})\n${run.stderr}`);
+  }
 }

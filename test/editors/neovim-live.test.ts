@@ -2,11 +2,11 @@
 // capture into a scratch copy of scenario-app: the live diagnostic at the spawn line, a hover
 // with live metrics, the code lenses and the status notifications, as Neovim received them.
 // nvim-live-e2e.lua drives Neovim and writes the report; this file only asserts on it.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBuilt, inCI, probeEditor, ROOT, runEditor, serverCommand, type EditorRun } from './harness.js';
+import { ensureBuilt, inCI, probeEditor, ROOT, readReport, runEditor, serverCommand, type EditorRun } from './harness.js';
 
 const FIXTURES = resolve(ROOT, '../shared/fixtures/console');
 const REPLAY = join(FIXTURES, 'lost-waker.updates.bin');
@@ -47,11 +47,7 @@ describe.skipIf(!!nvim.missing && !inCI)('Neovim + awaitlens lsp, replaying a co
       120_000,
       crate,
     );
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    } catch {
-      throw new Error(`Neovim wrote no report (exit ${run.code}, timed out: ${run.timedOut})\n${run.stderr}`);
-    }
+    report = readReport<Report>(out, 'Neovim', run);
   }, 240_000);
 
   afterAll(() => {

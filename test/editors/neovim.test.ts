@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBuilt, inCI, plantedBugs, probeEditor, ROOT, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
+import { ensureBuilt, inCI, plantedBugs, probeEditor, ROOT, readReport, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
 
 interface NvimDiag {
   lnum: number;
@@ -103,11 +103,7 @@ describe.skipIf(!!nvim.missing && !inCI)('Neovim + awaitlens lsp', () => {
       150_000,
       crate,
     );
-    try {
-      report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    } catch {
-      throw new Error(`Neovim wrote no report (exit ${run.code}, timed out: ${run.timedOut})\n${run.stderr}`);
-    }
+    report = readReport<Report>(out, 'Neovim', run);
   }, 240_000);
 
   afterAll(() => {

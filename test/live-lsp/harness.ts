@@ -10,7 +10,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type
 import type { ClientCapabilities, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { createServer, type AwaitlensServer } from '../../server/lsp/server.js';
 import { LiveLspExtension, type LiveExtensionOptions } from '../../server/live/lsp/index.js';
-import { FULL_CAPS, TEST_RULES, type Event } from '../lsp/harness.js';
+import { FULL_CAPS, recordServerTraffic, TEST_RULES, type Event } from '../lsp/harness.js';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
 export const fixturesDir = resolve(repoRoot, '../shared/fixtures/console');
@@ -46,18 +46,7 @@ export async function startLiveClient(opts: { root: string; settings: Record<str
   const ext = new LiveLspExtension(opts.ext);
   const server = createServer(new StreamMessageReader(toServer), new StreamMessageWriter(toClient), { rules: TEST_RULES, extensions: [ext] });
   const conn = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-  const events: Event[] = [];
-  const waiters: Array<{ pred: (e: Event) => boolean; from: number; resolve: (e: Event) => void }> = [];
-  const record = (method: string, params: any): void => {
-    events.push({ method, params });
-    const idx = events.length - 1;
-    for (const w of [...waiters]) {
-      if (idx >= w.from && w.pred(events[idx]!)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(events[idx]!);
-      }
-    }
-  };
+  const { events, waitFor } = recordServerTraffic(conn, () => client.settings);
   const client: LiveClient = {
     conn,
     server,
@@ -65,10 +54,7 @@ export async function startLiveClient(opts: { root: string; settings: Record<str
     events,
     settings: opts.settings,
     root: opts.root,
-    waitFor(pred, from = 0) {
-      for (let i = from; i < events.length; i++) if (pred(events[i]!)) return Promise.resolve(events[i]!);
-      return new Promise((res) => waiters.push({ pred, from, resolve: res }));
-    },
+    waitFor,
     async waitForPublish(uri, pred = () => true, from = 0) {
       return (await client.waitFor((e) => e.method === 'textDocument/publishDiagnostics' && e.params.uri === uri && pred(e.params), from)).params;
     },
@@ -84,14 +70,6 @@ export async function startLiveClient(opts: { root: string; settings: Record<str
       conn.dispose();
     },
   };
-  conn.onNotification((m, p) => record(m, p));
-  conn.onUnhandledProgress((p) => record('$/progress', p));
-  conn.onRequest((method, params) => {
-    record(method, params);
-    if (method === 'workspace/configuration') return (params as { items: unknown[] }).items.map(() => client.settings);
-    if (method === 'window/showDocument') return { success: true };
-    return null;
-  });
   conn.listen();
   await conn.sendRequest('initialize', {
     processId: process.pid,

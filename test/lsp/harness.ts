@@ -17,6 +17,48 @@ export interface Event {
   params: any;
 }
 
+export interface ServerTraffic {
+  /** Notifications, progress and requests from the server, in arrival order. */
+  events: Event[];
+  /** Resolve with the first event (from `from` on) matching `pred`. */
+  waitFor(pred: (e: Event) => boolean, from?: number): Promise<Event>;
+}
+
+/**
+ * Records everything the server sends on `conn` and answers its requests as an editor would:
+ * configuration with `settings()` (read at request time, so tests can swap it), showDocument
+ * with success. Call before `conn.listen()`.
+ */
+export function recordServerTraffic(conn: MessageConnection, settings: () => Record<string, unknown>): ServerTraffic {
+  const events: Event[] = [];
+  const waiters: Array<{ pred: (e: Event) => boolean; from: number; resolve: (e: Event) => void }> = [];
+  const record = (method: string, params: any): void => {
+    events.push({ method, params });
+    const idx = events.length - 1;
+    for (const w of [...waiters]) {
+      if (idx >= w.from && w.pred(events[idx]!)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(events[idx]!);
+      }
+    }
+  };
+  conn.onNotification((method, params) => record(method, params));
+  conn.onUnhandledProgress((params) => record('$/progress', params));
+  conn.onRequest((method, params) => {
+    record(method, params);
+    if (method === 'workspace/configuration') return (params as { items: unknown[] }).items.map(() => settings());
+    if (method === 'window/showDocument') return { success: true };
+    return null;
+  });
+  return {
+    events,
+    waitFor(pred, from = 0) {
+      for (let i = from; i < events.length; i++) if (pred(events[i]!)) return Promise.resolve(events[i]!);
+      return new Promise((resolve) => waiters.push({ pred, from, resolve }));
+    },
+  };
+}
+
 export function workspace(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'awaitlens-lsp-'));
   for (const [rel, text] of Object.entries(files)) {
@@ -114,27 +156,8 @@ export async function startClient(opts: {
   const toClient = new PassThrough();
   const server = createServer(new StreamMessageReader(toServer), new StreamMessageWriter(toClient), { rules: opts.rules ?? TEST_RULES, extensions: opts.extensions });
   const conn = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-  const events: Event[] = [];
-  const waiters: Array<{ pred: (e: Event) => boolean; from: number; resolve: (e: Event) => void }> = [];
   const settings = opts.settings ?? {};
-  const record = (method: string, params: any) => {
-    events.push({ method, params });
-    const idx = events.length - 1;
-    for (const w of [...waiters]) {
-      if (idx >= w.from && w.pred(events[idx]!)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(events[idx]!);
-      }
-    }
-  };
-  conn.onNotification((method, params) => record(method, params));
-  conn.onUnhandledProgress((params) => record('$/progress', params));
-  conn.onRequest((method, params) => {
-    record(method, params);
-    if (method === 'workspace/configuration') return (params as { items: Array<{ section?: string }> }).items.map(() => client.settings);
-    if (method === 'window/showDocument') return { success: true };
-    return null;
-  });
+  const { events, waitFor } = recordServerTraffic(conn, () => client.settings);
   conn.listen();
   const caps = opts.capabilities ?? FULL_CAPS;
   const init = (await conn.sendRequest('initialize', {
@@ -151,10 +174,7 @@ export async function startClient(opts: {
     events,
     settings,
     root: opts.root,
-    waitFor(pred, from = 0) {
-      for (let i = from; i < events.length; i++) if (pred(events[i]!)) return Promise.resolve(events[i]!);
-      return new Promise((resolve) => waiters.push({ pred, from, resolve }));
-    },
+    waitFor,
     publishes(uri) {
       return events.filter((e) => e.method === 'textDocument/publishDiagnostics' && e.params.uri === uri).map((e) => e.params);
     },

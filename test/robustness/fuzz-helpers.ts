@@ -2,8 +2,10 @@
 // analysis result must pass whatever the input.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultConfig } from '../../server/analysis/config.js';
 import type { FileResult } from '../../server/analysis/engine.js';
 import type { Span } from '../../server/analysis/types.js';
+import { Workspace } from '../../server/workspace/workspace.js';
 
 /** mulberry32: small, fast and good enough to pick cut points. */
 export function prng(seed: number): () => number {
@@ -61,6 +63,28 @@ export function resultProblems(result: FileResult | undefined, path: string, tex
         const ep = spanProblem(e.span, texts.get(e.file ?? path)?.length ?? Infinity);
         if (ep) problems.push(`${f.rule} fix edit: ${ep}`);
       }
+  }
+  return problems;
+}
+
+export interface Variant {
+  name: string;
+  text: string;
+}
+
+/** Check a batch of variants, each as its own one-file workspace; return what went wrong. */
+export function checkVariants(variants: readonly Variant[]): string[] {
+  const problems: string[] = [];
+  for (const v of variants) {
+    const path = `/fuzz/${v.name.replace(/[^\w.-]+/g, '_')}.rs`;
+    let result;
+    try {
+      result = new Workspace(defaultConfig()).checkTexts([{ path, text: v.text }]).results.get(path);
+    } catch (e) {
+      problems.push(`${v.name}: threw ${(e as Error).stack}`);
+      continue;
+    }
+    for (const p of resultProblems(result, path, new Map([[path, v.text]]))) problems.push(`${v.name}: ${p}`);
   }
   return problems;
 }

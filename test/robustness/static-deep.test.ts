@@ -2,32 +2,7 @@
 // throws, and every span a finding, related place or fix edit carries lies inside its text.
 // Deterministic: a seeded PRNG picks the cut points, so a failure names a reproducible variant.
 import { describe, expect, test } from 'vitest';
-import { defaultConfig } from '../../server/analysis/config.js';
-import { Workspace } from '../../server/workspace/workspace.js';
-import { resultProblems } from './fuzz-helpers.js';
-
-
-interface Variant {
-  name: string;
-  text: string;
-}
-
-/** Check a batch of variants, each as its own one-file workspace; return what went wrong. */
-function check(variants: readonly Variant[]): string[] {
-  const problems: string[] = [];
-  for (const v of variants) {
-    const path = `/fuzz/${v.name.replace(/[^\w.-]+/g, '_')}.rs`;
-    let result;
-    try {
-      result = new Workspace(defaultConfig()).checkTexts([{ path, text: v.text }]).results.get(path);
-    } catch (e) {
-      problems.push(`${v.name}: threw ${(e as Error).stack}`);
-      continue;
-    }
-    for (const p of resultProblems(result, path, new Map([[path, v.text]]))) problems.push(`${v.name}: ${p}`);
-  }
-  return problems;
-}
+import { checkVariants, type Variant } from './fuzz-helpers.js';
 
 describe('deep nesting', () => {
   // Slow (seconds, quadratic in depth): FileSyntax.parent climbs natively, see the report.
@@ -45,7 +20,7 @@ describe('deep nesting', () => {
       { name: 'unclosed-macros', text: `async fn f() { ${'println!('.repeat(N)}\n` },
       { name: 'generics', text: `fn f(x: ${'Vec<'.repeat(N)}u8${'>'.repeat(N)}) {}\n` },
     ];
-    expect(check(vs)).toEqual([]);
+    expect(checkVariants(vs)).toEqual([]);
   });
 
 });

@@ -5,31 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { defaultConfig } from '../../server/analysis/config.js';
 import { Workspace } from '../../server/workspace/workspace.js';
-import { read, resultProblems } from './fuzz-helpers.js';
+import { checkVariants, read, resultProblems, type Variant } from './fuzz-helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
-
-interface Variant {
-  name: string;
-  text: string;
-}
-
-/** Check a batch of variants, each as its own one-file workspace; return what went wrong. */
-function check(variants: readonly Variant[]): string[] {
-  const problems: string[] = [];
-  for (const v of variants) {
-    const path = `/fuzz/${v.name.replace(/[^\w.-]+/g, '_')}.rs`;
-    let result;
-    try {
-      result = new Workspace(defaultConfig()).checkTexts([{ path, text: v.text }]).results.get(path);
-    } catch (e) {
-      problems.push(`${v.name}: threw ${(e as Error).stack}`);
-      continue;
-    }
-    for (const p of resultProblems(result, path, new Map([[path, v.text]]))) problems.push(`${v.name}: ${p}`);
-  }
-  return problems;
-}
 
 const SELECT = `use tokio::sync::mpsc;
 async fn run(mut rx: mpsc::Receiver<u8>, mut stop: tokio::sync::oneshot::Receiver<()>) {
@@ -75,7 +53,7 @@ describe('unusual and extreme inputs', () => {
     for (const [tag, text] of [['select', SELECT], ['unusual', UNUSUAL]] as const) {
       const vs: Variant[] = [{ name: `${tag}#whole`, text }];
       for (let p = 0; p < text.length; p += 3) vs.push({ name: `${tag}#cut@${p}`, text: text.slice(0, p) });
-      problems.push(...check(vs));
+      problems.push(...checkVariants(vs));
     }
     expect(problems.slice(0, 20)).toEqual([]);
   });
@@ -90,7 +68,7 @@ describe('unusual and extreme inputs', () => {
       { name: 'bom', text: `\ufeffasync fn g() {}\nasync fn f() { g(); }\n` },
       { name: 'cr-only', text: `async fn g() {}\rasync fn f() {\r g();\r}\r` },
     ];
-    expect(check(vs)).toEqual([]);
+    expect(checkVariants(vs)).toEqual([]);
   });
 
   test('very long lines', { timeout: 60_000 }, () => {
@@ -102,14 +80,14 @@ describe('unusual and extreme inputs', () => {
       { name: 'long-chain', text: `async fn f(v: Vec<u8>) { let _ = v${'.clone()'.repeat(2_000)}; }\n` },
       { name: 'long-sum', text: `fn f() -> u64 { ${Array(20_000).fill('1').join(' + ')} }\n` },
     ];
-    expect(check(vs)).toEqual([]);
+    expect(checkVariants(vs)).toEqual([]);
   });
 
   test('unclosed strings, comments and raw strings', () => {
     const body = `async fn g() {}\nasync fn f() { g(); }\n`;
     const vs: Variant[] = ['"', "'", '/*', '/* /* */', 'r#"', 'r###"', 'b"', '///', '#[', '#![', 'macro_rules! m { ($x:', "'a: loop {"].map((p, i) => ({ name: `open-${i}`, text: `${p}${body}` }));
     vs.push(...['"', '/*', 'r#"', '{', '(', '[', '<'].map((s, i) => ({ name: `tail-${i}`, text: `${body}${s}` })));
-    expect(check(vs)).toEqual([]);
+    expect(checkVariants(vs)).toEqual([]);
   });
 
   test('a 3 MB file', () => {

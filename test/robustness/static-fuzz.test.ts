@@ -3,34 +3,10 @@
 // Deterministic: a seeded PRNG picks the cut points, so a failure names a reproducible variant.
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { defaultConfig } from '../../server/analysis/config.js';
-import { Workspace } from '../../server/workspace/workspace.js';
-import { prng, read, resultProblems, rustSources } from './fuzz-helpers.js';
+import { checkVariants, prng, read, rustSources, type Variant } from './fuzz-helpers.js';
 
 const repo = join(import.meta.dirname, '../..');
 const sources = [...rustSources(join(repo, 'rules')).filter((p) => p.includes('/fixtures/')), ...rustSources(join(repo, 'examples'))];
-
-interface Variant {
-  name: string;
-  text: string;
-}
-
-/** Check a batch of variants, each as its own one-file workspace; return what went wrong. */
-function check(variants: readonly Variant[]): string[] {
-  const problems: string[] = [];
-  for (const v of variants) {
-    const path = `/fuzz/${v.name.replace(/[^\w.-]+/g, '_')}.rs`;
-    let result;
-    try {
-      result = new Workspace(defaultConfig()).checkTexts([{ path, text: v.text }]).results.get(path);
-    } catch (e) {
-      problems.push(`${v.name}: threw ${(e as Error).stack}`);
-      continue;
-    }
-    for (const p of resultProblems(result, path, new Map([[path, v.text]]))) problems.push(`${v.name}: ${p}`);
-  }
-  return problems;
-}
 
 const INSERTS = ['é', '𝄞', '🦀🔥', '\u200f', '\u202e', '\ufeff', '"', "'", '/*', '*/', '{', '}', '(', ')', '!', '$', '#', 'r#"', '"#', '.await', '=>', '\\', '\r\n', '\r', '::', '<', '>', 'async move {', 'select! {'];
 
@@ -90,7 +66,7 @@ describe('static engine on broken variants of every fixture and example', () => 
     for (const src of sources) {
       const text = read(src);
       const tag = src.slice(repo.length + 1);
-      problems.push(...check([...mutations(text, rand, 20, tag), ...structuralCuts(text, tag)]));
+      problems.push(...checkVariants([...mutations(text, rand, 20, tag), ...structuralCuts(text, tag)]));
     }
     expect(problems.slice(0, 20)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 /** watch / record / top: argument handling, wiring of client, model, engine and output. */
 import { resolve } from 'node:path';
+import type { Config } from '../../analysis/config.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from '../../cli/io.js';
 import type { Clock } from '../clock.js';
 import { ConsoleClient, type ConnectionState } from '../connection.js';
@@ -8,7 +9,7 @@ import { recordingFrames, RecordingError, RecordingWriter } from '../recording.j
 import { ALL_LIVE_RULES } from '../../../rules/live-index.js';
 import { LiveRuleEngine } from '../rules/engine.js';
 import type { LiveEvent } from '../rules/types.js';
-import { parseArgs, str } from './args.js';
+import { parseArgs, str, type ParsedArgs } from './args.js';
 import { jsonEvent, stateText, stillOpenText, textEvent } from './output.js';
 import { defaultSleep, parseSpeed, replay, ReplayError, type Speed } from './replay.js';
 import { handleKey, INITIAL_VIEW, renderTop, siteRows, splitKeys, type SiteRow, type SortKey, type TopView } from './top-view.js';
@@ -67,6 +68,32 @@ async function untilAborted(signal: AbortSignal): Promise<void> {
   await new Promise<void>((res) => signal.addEventListener('abort', () => res(), { once: true }));
 }
 
+/** A broken recording is bad input, not a crash: one line on stderr and the usage exit code. Anything else propagates. */
+function badRecording(e: unknown, io: CliIo): number {
+  if (e instanceof RecordingError || e instanceof ReplayError) {
+    io.stderr(`awaitlens: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  throw e;
+}
+
+function clockOf(deps: LiveDeps): { clock?: Clock } {
+  return deps.clock ? { clock: deps.clock } : {};
+}
+
+/** The workspace named on the command line, and a model and rule engine configured from it. */
+function liveSession(args: ParsedArgs, deps: LiveDeps) {
+  const { root, config, mapper } = workspace(deps.io.cwd, args.positionals[0], str(args, '--config'));
+  const model = new ConsoleModel({ retentionMs: config.live.retentionMs });
+  const engine = new LiveRuleEngine(model, { rules: ALL_LIVE_RULES, config, mapper, ...clockOf(deps) });
+  return { root, config, mapper, model, engine };
+}
+
+/** A client feeding `model` from `--address`, else the configured console address. */
+function modelClient(args: ParsedArgs, config: Config, model: ConsoleModel, deps: LiveDeps): ConsoleClient {
+  return new ConsoleClient({ address: str(args, '--address') ?? config.console.address, env: deps.io.env as NodeJS.ProcessEnv, model, ...clockOf(deps) });
+}
+
 function fileFrames(path: string): AsyncGenerator<Uint8Array> {
   try {
     return recordingFrames(path);
@@ -89,10 +116,7 @@ export async function runWatch(argv: readonly string[], deps: LiveDeps): Promise
   const replayFile = str(args, '--replay');
   if (replayFile !== undefined && str(args, '--address') !== undefined) throw new UsageError('--replay and --address exclude each other');
   if (replayFile === undefined && str(args, '--speed') !== undefined) throw new UsageError('--speed needs --replay');
-  const { root, config, mapper } = workspace(io.cwd, args.positionals[0], str(args, '--config'));
-  const model = new ConsoleModel({ retentionMs: config.live.retentionMs });
-  const engineOpts = { rules: ALL_LIVE_RULES, config, mapper, ...(deps.clock ? { clock: deps.clock } : {}) };
-  const engine = new LiveRuleEngine(model, engineOpts);
+  const { root, config, model, engine } = liveSession(args, deps);
   const print = (events: readonly LiveEvent[]): void => {
     for (const e of events) {
       if (format === 'json') {
@@ -116,18 +140,14 @@ export async function runWatch(argv: readonly string[], deps: LiveDeps): Promise
         if (speed === 'max') status(stillOpenText(engine.open(), root));
       }
     } catch (e) {
-      if (e instanceof RecordingError || e instanceof ReplayError) {
-        io.stderr(`awaitlens: ${e.message}\n`);
-        return EXIT_USAGE;
-      }
-      throw e;
+      return badRecording(e, io);
     } finally {
       engine.dispose();
     }
     return EXIT_OK;
   }
 
-  const client = new ConsoleClient({ address: str(args, '--address') ?? config.console.address, env: io.env as NodeJS.ProcessEnv, model, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const client = modelClient(args, config, model, deps);
   const detach = engine.attach(client);
   const source = client.target.source;
   client.on('state', (s: ConnectionState) => status(stateText(s, source)));
@@ -151,7 +171,7 @@ export async function runRecord(argv: readonly string[], deps: LiveDeps): Promis
   if (out === undefined) throw new UsageError('record needs --out FILE');
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   const writer = new RecordingWriter(resolve(io.cwd, out));
-  const client = new ConsoleClient({ address: str(args, '--address'), env: io.env as NodeJS.ProcessEnv, watchState: false, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const client = new ConsoleClient({ address: str(args, '--address'), env: io.env as NodeJS.ProcessEnv, watchState: false, ...clockOf(deps) });
   let frames = 0;
   client.on('frame', (bytes) => {
     writer.write(bytes);
@@ -180,9 +200,7 @@ export async function runTop(argv: readonly string[], deps: LiveDeps): Promise<n
   const replayFile = str(args, '--replay');
   if (replayFile !== undefined && str(args, '--address') !== undefined) throw new UsageError('--replay and --address exclude each other');
   const once = args.flags.get('--once') === true;
-  const { root, config, mapper } = workspace(io.cwd, args.positionals[0], str(args, '--config'));
-  const model = new ConsoleModel({ retentionMs: config.live.retentionMs });
-  const engine = new LiveRuleEngine(model, { rules: ALL_LIVE_RULES, config, mapper, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const { root, config, mapper, model, engine } = liveSession(args, deps);
   let view: TopView = { ...INITIAL_VIEW, sort };
   let status = replayFile !== undefined ? 'replay' : 'connecting';
   const size = deps.terminalSize ?? (() => ({ columns: process.stdout.columns ?? 120, rows: process.stdout.rows ?? 40 }));
@@ -200,16 +218,12 @@ export async function runTop(argv: readonly string[], deps: LiveDeps): Promise<n
       try {
         await replay(fileFrames(resolve(io.cwd, replayFile)), model, engine, { speed: 'max', signal: deps.signal });
       } catch (e) {
-        if (e instanceof RecordingError || e instanceof ReplayError) {
-          io.stderr(`awaitlens: ${e.message}\n`);
-          return EXIT_USAGE;
-        }
-        throw e;
+        return badRecording(e, io);
       }
       engine.evaluate(true);
       status = 'end of recording';
     } else {
-      const client = new ConsoleClient({ address: str(args, '--address') ?? config.console.address, env: io.env as NodeJS.ProcessEnv, model, ...(deps.clock ? { clock: deps.clock } : {}) });
+      const client = modelClient(args, config, model, deps);
       const detach = engine.attach(client);
       const first = new Promise<void>((res) => client.once('update', () => res()));
       client.start();
@@ -281,7 +295,7 @@ export async function runTop(argv: readonly string[], deps: LiveDeps): Promise<n
       dirty = true;
       if (stdin?.isTTY) await untilAborted(done.signal);
     } else {
-      const client = new ConsoleClient({ address: str(args, '--address') ?? config.console.address, env: io.env as NodeJS.ProcessEnv, model, ...(deps.clock ? { clock: deps.clock } : {}) });
+      const client = modelClient(args, config, model, deps);
       const detach = engine.attach(client);
       client.on('state', (s) => {
         status = s.kind === 'live' ? `connected to ${s.target}` : s.kind === 'connecting' ? `connecting to ${s.target}` : `disconnected: ${s.reason}`;
@@ -298,11 +312,7 @@ export async function runTop(argv: readonly string[], deps: LiveDeps): Promise<n
       await untilAborted(done.signal);
     }
   } catch (e) {
-    if (e instanceof RecordingError || e instanceof ReplayError) {
-      io.stderr(`awaitlens: ${e.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw e;
+    return badRecording(e, io);
   } finally {
     cleanup();
     clearInterval(timer);

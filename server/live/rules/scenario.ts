@@ -67,21 +67,24 @@ export interface TaskState {
   scheduledMs?: number;
 }
 
-export class TaskHandle {
+/** A task or async op: announced in the first frame, its stats sent again in the next frame after each change (`dirty`). */
+class StateHandle<Spec, State extends object> {
   dirty = true;
   announced = false;
   constructor(
     readonly id: string,
-    readonly spec: TaskSpec,
-    readonly state: TaskState,
+    readonly spec: Spec,
+    readonly state: State,
   ) {}
 
-  set(patch: Partial<TaskState>): this {
+  set(patch: Partial<State>): this {
     Object.assign(this.state, patch);
     this.dirty = true;
     return this;
   }
+}
 
+export class TaskHandle extends StateHandle<TaskSpec, TaskState> {
   /** A complete poll from `at` lasting `ms`. */
   poll(at: number, ms = 0.01): this {
     const s = this.state;
@@ -166,19 +169,7 @@ export interface OpState {
   attributes: Record<string, AttrValue>;
 }
 
-export class OpHandle {
-  dirty = true;
-  announced = false;
-  constructor(
-    readonly id: string,
-    readonly spec: OpSpec,
-    readonly state: OpState,
-  ) {}
-  set(patch: Partial<OpState>): this {
-    Object.assign(this.state, patch);
-    this.dirty = true;
-    return this;
-  }
+export class OpHandle extends StateHandle<OpSpec, OpState> {
   poll(at: number, attributes?: Record<string, AttrValue>): this {
     this.state.polls++;
     this.state.lastPollStarted = at;
