@@ -1,16 +1,17 @@
 // The fast path of an edited document: re-run facts and rules only for the analysis units whose
 // text changed since the last result (see units.ts), and move the other units' findings and facts
-// by how far their unit moved. A unit's findings depend on its own text, on file-level context
-// read whole-file (`use`s, statics, structs, same-file fns through `FileSyntax.fileNodes`), on
-// the workspace index and on the config — so for an unchanged unit, they are the same as before
-// unless something it reads from another unit changed (an async fn becoming sync, a lock order
-// in another fn). Those cross-unit effects are corrected by the next full check; the language
-// server runs one once typing pauses (docs/lsp.md, "Fast and full checks").
+// by how far their unit moved (in place: the previous result's objects become the new one's).
+// A unit's findings depend on its own text, on file-level context read whole-file (`use`s,
+// statics, structs, same-file fns through `FileSyntax.fileNodes`), on the workspace index and on
+// the config — so for an unchanged unit, they are the same as before unless something it reads
+// from another unit changed (an async fn becoming sync, a lock order in another fn). Those
+// cross-unit effects are corrected by the next full check; the language server runs one once
+// typing pauses (docs/lsp.md, "Fast and full checks").
 import type { SyntaxNode, Tree } from '../../grammars/rust.js';
 import type { Config } from './config.js';
 import { checkFile, type ParsedFile, type RuleFailure } from './engine.js';
 import { parseFile } from './engine.js';
-import { copyFnMark, factsSignature, isSignatureOnly, type FieldFact, type FileFacts, type FnFact } from './facts.js';
+import { factsSignature, isSignatureOnly, type FieldFact, type FileFacts, type FnFact } from './facts.js';
 import type { Knowledge } from './knowledge.js';
 import { LineIndex } from './line-index.js';
 import type { BodyLocks, FileLocks } from './lock-facts.js';
@@ -146,16 +147,18 @@ function checkUnitSubset(
   const inChanged = (off: number) => scopeUnits.some((u) => off >= u.start && (off < u.end || (off === u.end && u.end === text.length)));
 
   const scoped = parseFile(path, text, index, knowledge, tree, { nodes: scopeNodes, lines, outside, uses: usesFor(units, texts, scope) });
+  const findings: Finding[] = [];
+  for (const f of prev.findings) {
+    if (deltaAt(f.span.start.offset) === undefined) continue;
+    if (!mover.stillFinding(f)) mover.planFinding(f);
+    findings.push(f);
+  }
+  // Moves the kept findings' and facts' spans (planned above and in mergeFacts) in place.
   const facts = mergeFacts(prev.facts, scoped.facts, mover);
   scoped.facts = facts;
   const indexChanged = index.update(facts);
 
   const result = checkFile(scoped, index, knowledge, input.rules, input.config);
-  const findings: Finding[] = [];
-  for (const f of prev.findings) {
-    const d = deltaAt(f.span.start.offset);
-    if (d !== undefined) findings.push(mover.stillFinding(f) ? f : mover.finding(f));
-  }
   for (const f of result.findings) if (inChanged(f.span.start.offset)) findings.push(f);
   findings.sort((a, b) => a.span.start.offset - b.span.start.offset || a.rule.localeCompare(b.rule));
   const merged = dedupe(findings);
@@ -211,6 +214,9 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
+/** New positions planned by `SpanMover.plan`, six numbers a span; reused by every check. */
+let targets = new Float64Array(6 * 4096);
+
 /**
  * Moves spans of the same file from the old text to the new one. A span in an unchanged unit
  * moves with it: by the unit's offset and line deltas, and on the unit's first line also by its
@@ -231,8 +237,8 @@ class SpanMover {
   ) {
     this.at = unitMapper(align);
     this.deltaAt = (off) => {
-      const m = this.at(off);
-      return m && align.newUnits[m.j]!.start - align.oldUnits[m.k]!.start;
+      const k = this.unitOf(off);
+      return k < 0 ? undefined : align.newUnits[this.newIndex(k)]!.start - align.oldUnits[k]!.start;
     };
   }
 
@@ -241,8 +247,8 @@ class SpanMover {
    * moved, so what lies wholly in it (a finding or a fact of one item) is kept as it is.
    */
   still(off: number): boolean {
-    const m = this.at(off);
-    return m !== undefined && m.k < this.align.prefix;
+    const k = this.unitOf(off);
+    return k >= 0 && k < this.align.prefix;
   }
 
   private stillSpan(s: Span): boolean {
@@ -297,14 +303,95 @@ class SpanMover {
     return file === undefined || file === this.path;
   }
 
-  finding(f: Finding): Finding {
-    return {
-      ...f,
-      span: this.span(f.span),
-      related: f.related.map((r) => (this.own(r.file) ? { ...r, span: this.span(r.span) } : r)),
-      fixes: f.fixes.map((fx) => ({ ...fx, edits: fx.edits.map((e) => (this.own(e.file) ? { ...e, span: this.span(e.span) } : e)) })),
-    };
+  /** The spans planned to move, and their new start and end (offset, line, character) in `targets`. */
+  private readonly planned: Span[] = [];
+
+  /**
+   * Plans to move a span in place. Kept findings and facts are the previous result's own
+   * objects: moving them allocates nothing that outlives the keystroke, where copies of every
+   * span after the edit were promoted to the old generation and made the collector pause. A
+   * position object can be shared by several spans (a finding's related place that is a fact's
+   * span), so every new position is computed from the old ones before any is written.
+   */
+  plan(s: Span): void {
+    const so = s.start.offset;
+    const eo = s.end.offset;
+    const k = this.unitOf(so);
+    let i = this.planned.length * 6;
+    if (targets.length < i + 6) {
+      const grown = new Float64Array(targets.length * 2);
+      grown.set(targets);
+      targets = grown;
+    }
+    if (k >= 0 && eo >= so && eo <= this.align.oldUnits[k]!.end) {
+      const [d, dl, line0, dc] = this.move(k, this.newIndex(k));
+      if (d === 0 && dl === 0 && dc === 0) return;
+      const a = s.start;
+      const b = s.end;
+      targets[i++] = a.offset + d;
+      targets[i++] = a.line + dl;
+      targets[i++] = a.line === line0 ? a.character + dc : a.character;
+      targets[i++] = b.offset + d;
+      targets[i++] = b.line + dl;
+      targets[i++] = b.line === line0 ? b.character + dc : b.character;
+    } else {
+      const to = this.span(s);
+      if (to === s) return;
+      targets[i++] = to.start.offset;
+      targets[i++] = to.start.line;
+      targets[i++] = to.start.character;
+      targets[i++] = to.end.offset;
+      targets[i++] = to.end.line;
+      targets[i++] = to.end.character;
+    }
+    this.planned.push(s);
   }
+
+  planFinding(f: Finding): void {
+    this.plan(f.span);
+    for (const r of f.related) if (this.own(r.file)) this.plan(r.span);
+    for (const fx of f.fixes) for (const e of fx.edits) if (this.own(e.file)) this.plan(e.span);
+  }
+
+  /** Writes the planned moves. */
+  apply(): void {
+    let i = 0;
+    for (const s of this.planned) {
+      s.start.offset = targets[i++]!;
+      s.start.line = targets[i++]!;
+      s.start.character = targets[i++]!;
+      s.end.offset = targets[i++]!;
+      s.end.line = targets[i++]!;
+      s.end.character = targets[i++]!;
+    }
+    this.planned.length = 0;
+  }
+
+  /** The old unit holding an old offset when it is unchanged, else -1 (as `unitMapper`, without allocating). */
+  private unitOf(off: number): number {
+    const { oldUnits, prefix, suffix } = this.align;
+    let lo = 0;
+    let hi = oldUnits.length - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = oldUnits[mid]!;
+      if (off < u.start) hi = mid - 1;
+      else if (off >= u.end) lo = mid + 1;
+      else {
+        k = mid;
+        break;
+      }
+    }
+    if (k === -1 && oldUnits.length > 0 && off === oldUnits[oldUnits.length - 1]!.end) k = oldUnits.length - 1;
+    return k !== -1 && (k < prefix || k >= oldUnits.length - suffix) ? k : -1;
+  }
+
+  private newIndex(k: number): number {
+    return k < this.align.prefix ? k : k + this.align.newUnits.length - this.align.oldUnits.length;
+  }
+
+
 }
 
 /**
@@ -315,34 +402,38 @@ class SpanMover {
  */
 function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFacts {
   const dropped = { fns: [] as FnFact[], fields: [] as FieldFact[], bodies: [] as BodyLocks[] };
-  const kept = <T>(items: readonly T[], at: (x: T) => number | undefined, move: (x: T) => T, drop: T[]): T[] => {
+  const kept = <T>(items: readonly T[], at: (x: T) => number | undefined, move: (x: T) => void, drop: T[]): T[] => {
     const out: T[] = [];
     for (const x of items) {
       const o = at(x);
       if (o === undefined) continue;
-      if (mover.deltaAt(o) !== undefined) out.push(mover.still(o) ? x : move(x));
-      else drop.push(x);
+      if (mover.deltaAt(o) === undefined) {
+        drop.push(x);
+        continue;
+      }
+      if (!mover.still(o)) move(x);
+      out.push(x);
     }
     return out;
   };
-  const fns = [
-    ...kept(old.fns, (f) => f.nameSpan.start.offset, (f): FnFact => copyFnMark(f, { ...f, nameSpan: mover.span(f.nameSpan), awaits: f.awaits.map((a) => ({ ...a, span: mover.span(a.span) })) }), dropped.fns),
-    ...fresh.fns,
-  ];
+  const keptFns = kept(old.fns, (f) => f.nameSpan.start.offset, (f) => {
+    mover.plan(f.nameSpan);
+    for (const a of f.awaits) mover.plan(a.span);
+  }, dropped.fns);
+  const keptFields = kept(old.fields, (f) => f.span.start.offset, (f) => mover.plan(f.span), dropped.fields);
+  const keptBodies = kept(old.locks?.bodies ?? [], firstOffset, (b) => {
+    for (const s of b.sites) mover.plan(s.span);
+    for (const c of b.calls) mover.plan(c.span);
+  }, dropped.bodies);
+  mover.apply();
+  const fns = [...keptFns, ...fresh.fns];
   // Extraction lists fns with bodies first, then bodiless ones, each in source order.
   fns.sort((a, b) => Number(isSignatureOnly(a)) - Number(isSignatureOnly(b)) || a.nameSpan.start.offset - b.nameSpan.start.offset);
-  const fields = [...kept(old.fields, (f) => f.span.start.offset, (f): FieldFact => ({ ...f, span: mover.span(f.span) }), dropped.fields), ...fresh.fields];
+  const fields = [...keptFields, ...fresh.fields];
   fields.sort((a, b) => a.span.start.offset - b.span.start.offset);
   let locks: FileLocks | undefined;
   if (old.locks || fresh.locks) {
-    const bodies = [
-      ...kept(old.locks?.bodies ?? [], firstOffset, (b): BodyLocks => ({
-        ...b,
-        sites: b.sites.map((s) => ({ ...s, span: mover.span(s.span) })),
-        calls: b.calls.map((c) => ({ ...c, span: mover.span(c.span) })),
-      }), dropped.bodies),
-      ...(fresh.locks?.bodies ?? []),
-    ];
+    const bodies = [...keptBodies, ...(fresh.locks?.bodies ?? [])];
     bodies.sort((a, b) => (firstOffset(a) ?? 0) - (firstOffset(b) ?? 0));
     locks = { bodies, statics: fresh.locks?.statics ?? [] };
   }

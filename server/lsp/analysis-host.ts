@@ -97,10 +97,18 @@ export class AnalysisHost {
     const prev = this.unitStates.get(path);
     if (!prev || prev.text === doc.text) return undefined;
     const ws = this.workspace;
-    const r = checkChangedUnits(prev, {
-      path, text: doc.text, tree: doc.tree, lines: doc.lines,
-      index: ws.index, knowledge: ws.knowledge, rules: ws.rules, config: ws.config,
-    });
+    let r: ReturnType<typeof checkChangedUnits>;
+    try {
+      r = checkChangedUnits(prev, {
+        path, text: doc.text, tree: doc.tree, lines: doc.lines,
+        index: ws.index, knowledge: ws.knowledge, rules: ws.rules, config: ws.config,
+      });
+    } catch (e) {
+      // The fast check moves the kept findings and facts of `prev` in place: after a failure
+      // part way, they no longer match its text, so the next check is a full one.
+      this.unitStates.delete(path);
+      throw e;
+    }
     if (!r) return undefined;
     this.lastFast = { path, analysed: r.analysedRanges, units: r.units };
     this.unitStates.set(path, r.state);
