@@ -116,7 +116,8 @@ export function checkFile(file: ParsedFile, index: WorkspaceIndex, knowledge: Kn
   return { findings: dedupe(findings), failures };
 }
 
-function dedupe(findings: Finding[]): Finding[] {
+/** Drops repeated findings (same rule and range), keeping the first. */
+export function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
     const k = `${f.rule}@${f.span.start.offset}-${f.span.end.offset}`;

@@ -9,15 +9,14 @@
 // typing pauses (docs/lsp.md, "Fast and full checks").
 import type { SyntaxNode, Tree } from '../../grammars/rust.js';
 import type { Config } from './config.js';
-import { checkFile, type ParsedFile, type RuleFailure } from './engine.js';
-import { parseFile } from './engine.js';
+import { checkFile, dedupe, parseFile, type ParsedFile, type RuleFailure } from './engine.js';
 import { factsSignature, isSignatureOnly, type FieldFact, type FileFacts, type FnFact } from './facts.js';
 import type { Knowledge } from './knowledge.js';
 import { LineIndex } from './line-index.js';
 import type { BodyLocks, FileLocks } from './lock-facts.js';
 import type { StaticRule } from './rule.js';
 import type { Finding, Pos, Span } from './types.js';
-import { alignUnits, changedUnits, ownNodes, scopeRoots, splitUnits, unitMapper, unitTexts, widen, type Unit, type UnitAlignment, type UnitText } from './units.js';
+import { alignUnits, changedUnits, ownNodes, scopeRoots, splitUnits, unitIndexAt, unitMapper, unitTexts, widen, type Unit, type UnitAlignment, type UnitText } from './units.js';
 import type { FileSyntax } from './syntax.js';
 import { collectUses, type UseMap } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
@@ -113,7 +112,7 @@ export interface UnitCheckInput {
  * cheaper than checking the whole file (most of the text changed).
  */
 export function checkChangedUnits(prev: FileState, input: UnitCheckInput): UnitCheckResult | undefined {
-  const { path, text, tree, index } = input;
+  const { text, tree } = input;
   const lines = input.lines ?? new LineIndex(text);
   const units = splitUnits(tree.rootNode, text.length);
   const texts = unitTexts(units, text);
@@ -204,15 +203,6 @@ export function checkUnitByUnit(full: FileState, input: UnitCheckInput): { findi
   return { findings, failures };
 }
 
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const k = `${f.rule}@${f.span.start.offset}-${f.span.end.offset}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
 
 /** New positions planned by `SpanMover.plan`, six numbers a span; reused by every check. */
 let targets = new Float64Array(6 * 4096);
@@ -370,20 +360,7 @@ class SpanMover {
   /** The old unit holding an old offset when it is unchanged, else -1 (as `unitMapper`, without allocating). */
   private unitOf(off: number): number {
     const { oldUnits, prefix, suffix } = this.align;
-    let lo = 0;
-    let hi = oldUnits.length - 1;
-    let k = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const u = oldUnits[mid]!;
-      if (off < u.start) hi = mid - 1;
-      else if (off >= u.end) lo = mid + 1;
-      else {
-        k = mid;
-        break;
-      }
-    }
-    if (k === -1 && oldUnits.length > 0 && off === oldUnits[oldUnits.length - 1]!.end) k = oldUnits.length - 1;
+    const k = unitIndexAt(oldUnits, off);
     return k !== -1 && (k < prefix || k >= oldUnits.length - suffix) ? k : -1;
   }
 

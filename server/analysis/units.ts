@@ -202,6 +202,20 @@ export function changedUnits(a: UnitAlignment): number[] {
   return out;
 }
 
+/** The index of the unit holding `off` (the very end of the text belongs to the last unit), or -1. */
+export function unitIndexAt(units: ReadonlyArray<{ start: number; end: number }>, off: number): number {
+  let lo = 0;
+  let hi = units.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const u = units[mid]!;
+    if (off < u.start) hi = mid - 1;
+    else if (off >= u.end) lo = mid + 1;
+    else return mid;
+  }
+  return units.length > 0 && off === units[units.length - 1]!.end ? units.length - 1 : -1;
+}
+
 /**
  * The unchanged unit holding an old offset, as its old and new list indices; undefined when that
  * unit changed (or the offset is past the old text). The very end of the text belongs to the
@@ -212,20 +226,7 @@ export function unitMapper(a: UnitAlignment): (oldOffset: number) => { k: number
   const firstSuffixOld = oldUnits.length - suffix;
   const shiftSuffix = newUnits.length - oldUnits.length;
   return (off) => {
-    let lo = 0;
-    let hi = oldUnits.length - 1;
-    let k = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const u = oldUnits[mid]!;
-      if (off < u.start) hi = mid - 1;
-      else if (off >= u.end) lo = mid + 1;
-      else {
-        k = mid;
-        break;
-      }
-    }
-    if (k === -1 && oldUnits.length > 0 && off === oldUnits[oldUnits.length - 1]!.end) k = oldUnits.length - 1;
+    const k = unitIndexAt(oldUnits, off);
     if (k === -1) return undefined;
     if (k < prefix) return { k, j: k };
     if (k >= firstSuffixOld) return { k, j: k + shiftSuffix };

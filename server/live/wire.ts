@@ -430,10 +430,6 @@ function tsNs(t: TimestampMsg): bigint {
   return longBig(t.seconds) * 1_000_000_000n + BigInt(nanos);
 }
 
-function optTsNs(t: TimestampMsg | null): bigint | undefined {
-  return t === null ? undefined : tsNs(t);
-}
-
 function durNs(d: DurationMsg): number {
   return longNum(d.seconds) * 1e9 + d.nanos;
 }
