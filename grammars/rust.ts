@@ -21,6 +21,7 @@ export function parser(): ParserT {
     shared = new Parser();
     shared.setLanguage(RustLanguage);
     installFastAccessors();
+    skipNodeIdentityCache();
   }
   return shared;
 }
@@ -73,6 +74,21 @@ function installFastAccessors(): void {
       return t;
     },
   });
+}
+
+/**
+ * The binding keeps, per tree, a native map from each TSNode to the JS object made for it, so that
+ * asking for the same node twice returns the same object. Filling it costs a native call, a weak
+ * reference and a finalizer for every node object ever created, and those finalizers are a large
+ * share of garbage-collection time on a workspace check. awaitlens never compares nodes by object
+ * identity (`FileSyntax.same` compares ids and trees, maps are keyed by id), so the map is left
+ * empty: the binding then marshals a fresh object each time, which is cheaper than caching it.
+ */
+function skipNodeIdentityCache(): void {
+  const proto = (Parser as unknown as { Tree: { prototype: Record<string, unknown> } }).Tree.prototype;
+  if (typeof proto._cacheNode !== 'function' || typeof proto._cacheNodes !== 'function') return;
+  proto._cacheNode = function (): void {};
+  proto._cacheNodes = function (): void {};
 }
 
 /**
