@@ -7,7 +7,6 @@ import type { Knowledge } from './knowledge.js';
 import { lastSegment } from './knowledge.js';
 import { findBoundIdent, type Resolver } from './resolve.js';
 import type { FileSyntax } from './syntax.js';
-import { collectUses } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
 
 export interface FutureLookup {
@@ -66,7 +65,7 @@ export function futureOf(ctx: FutureLookup, call: SyntaxNode): string | undefine
   const m = resolver.methodCall(call);
   if (!m) return undefined;
   const recvType = resolver.typeOf(m.receiver);
-  if (recvType && !importedTwice(ctx.syntax, lastSegment(recvType))) {
+  if (recvType && !ctx.resolver.uses.ambiguous.has(lastSegment(recvType))) {
     const api = knowledge.asyncMethod(m.name, recvType);
     if (api) return `\`${m.receiver.text}.${m.name}()\``;
     const own = index.fnsNamed(m.name).filter(({ fn }) => fn.implType === lastSegment(recvType));
@@ -118,28 +117,4 @@ function isRuntimeEntryHere(ctx: FutureLookup, candidates: ReadonlyArray<{ fn: {
     }
   }
   return false;
-}
-
-const importCounts = new WeakMap<FileSyntax, Map<string, number>>();
-
-/**
- * Whether `use` declarations in different scopes of this file bring two different paths under
- * the same name (`use std::sync::Barrier;` in one test fn, `use tokio::sync::Barrier;` in
- * another). The file-wide use map keeps only one of them, so a type named that way is unknown.
- */
-export function importedTwice(syntax: FileSyntax, name: string): boolean {
-  let counts = importCounts.get(syntax);
-  if (!counts) {
-    const paths = new Map<string, Set<string>>();
-    for (const decl of syntax.fileNodes('use_declaration')) {
-      for (const [alias, p] of collectUses([decl]).names) {
-        let set = paths.get(alias);
-        if (!set) paths.set(alias, (set = new Set()));
-        set.add(p);
-      }
-    }
-    counts = new Map([...paths].map(([k, v]) => [k, v.size]));
-    importCounts.set(syntax, counts);
-  }
-  return (counts.get(name) ?? 0) > 1;
 }

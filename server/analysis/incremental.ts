@@ -16,9 +16,9 @@ import { LineIndex } from './line-index.js';
 import type { BodyLocks, FileLocks } from './lock-facts.js';
 import type { StaticRule } from './rule.js';
 import type { Finding, Pos, Span } from './types.js';
-import { alignUnits, changedUnits, ownNodes, scopeRoots, splitUnits, unitIndexAt, unitMapper, unitTexts, widen, type Unit, type UnitAlignment, type UnitText } from './units.js';
+import { alignUnits, changedUnits, ownNodes, resplitUnits, scopeRoots, splitUnits, unitIndexAt, unitMapper, unitTexts, widen, type Unit, type UnitAlignment, type UnitText } from './units.js';
 import type { FileSyntax } from './syntax.js';
-import { collectUses, type UseMap } from './uses.js';
+import { bindUse, collectUses, type UseMap } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
 
 /** What a document's last result was computed from, and the result. */
@@ -69,14 +69,15 @@ function carry(old: readonly UnitText[], texts: UnitText[], a: UnitAlignment): v
 function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly number[]): (syntax: FileSyntax) => UseMap {
   return (syntax) => {
     fillUses(texts, syntax.nodes('use_declaration'), syntax, scope);
-    const out: UseMap = { names: new Map(), globs: [] };
+    const out: UseMap = { names: new Map(), globs: [], ambiguous: new Set() };
     texts.forEach((u, i) => {
       if (!u.uses) {
         const decls = TYPE_WORDS.use_declaration!.test(u.text) ? ownNodes(units[i]!, 'use_declaration') : [];
         u.uses = collectUses(decls);
       }
-      for (const [k, v] of u.uses.names) out.names.set(k, v);
+      for (const [k, v] of u.uses.names) bindUse(out, k, v);
       for (const g of u.uses.globs) out.globs.push(g);
+      for (const a of u.uses.ambiguous) out.ambiguous.add(a);
     });
     return out;
   };
@@ -114,8 +115,10 @@ export interface UnitCheckInput {
 export function checkChangedUnits(prev: FileState, input: UnitCheckInput): UnitCheckResult | undefined {
   const { text, tree } = input;
   const lines = input.lines ?? new LineIndex(text);
-  const units = splitUnits(tree.rootNode, text.length);
-  const texts = unitTexts(units, text);
+  // Usually only the items around the edit are split again (units.ts, `resplitUnits`).
+  const re = resplitUnits(prev.units, prev.text, tree.rootNode, text);
+  const units = re?.units ?? splitUnits(tree.rootNode, text.length);
+  const texts = re?.texts ?? unitTexts(units, text);
   const align = alignUnits(prev.units, texts);
   const changed = changedUnits(align);
   let changedChars = 0;
@@ -421,12 +424,14 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFac
   return { path: fresh.path, fns, uses: fresh.uses, fields, locks, signature: same ? old.signature : factsSignature(fns, fields, locks ?? none) };
 }
 
-/** Where a body's recorded lock facts start (a body is kept only when it has some). */
+/**
+ * Where a body's recorded lock facts start (a body is kept only when it has some). Sites and
+ * calls are each recorded in source order, so only their first entries can hold the minimum.
+ */
 function firstOffset(b: BodyLocks): number | undefined {
-  let min: number | undefined;
-  for (const s of b.sites) if (min === undefined || s.span.start.offset < min) min = s.span.start.offset;
-  for (const c of b.calls) if (min === undefined || c.span.start.offset < min) min = c.span.start.offset;
-  return min;
+  const s = b.sites[0]?.span.start.offset;
+  const c = b.calls[0]?.span.start.offset;
+  return s === undefined ? c : c === undefined ? s : Math.min(s, c);
 }
 
 /**

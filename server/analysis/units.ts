@@ -56,36 +56,41 @@ function splitBody(item: SyntaxNode): { body: SyntaxNode; children: SyntaxNode[]
 
 export function splitUnits(root: SyntaxNode, textLength: number): Unit[] {
   const out: Unit[] = [];
-  const visit = (children: readonly SyntaxNode[], depth: number) => {
-    const groups: SyntaxNode[][] = [];
-    let pending: SyntaxNode[] = [];
-    for (const child of children) {
-      pending.push(child);
-      if (!LEADING.has(child.type)) {
-        groups.push(pending);
-        pending = [];
-      }
-    }
-    if (pending.length > 0) groups.push(pending);
-    for (const nodes of groups) {
-      const start = out.length === 0 ? 0 : nodes[0]!.startIndex;
-      const split = splitBody(nodes[nodes.length - 1]!);
-      if (!split) {
-        out.push({ start, end: 0, nodes, depth, header: undefined });
-        continue;
-      }
-      const { body, children } = split;
-      const group: UnitGroup = { first: out.length, last: -1 };
-      out.push({ start, end: 0, nodes, depth: depth + 1, header: { part: 'open', body, group } });
-      // The body's children without its braces: its members with their leading nodes.
-      visit(children.slice(1, -1), depth + 1);
-      group.last = out.length;
-      out.push({ start: children[children.length - 1]!.startIndex, end: 0, nodes, depth: depth + 1, header: { part: 'close', body, group } });
-    }
-  };
-  visit(root.children, 0);
+  splitInto(out, root.children, 0, 0);
   for (let i = 0; i < out.length; i++) out[i]!.end = i + 1 < out.length ? out[i + 1]!.start : textLength;
   return out;
+}
+
+/**
+ * Appends to `out` the units of `children` (siblings, at `depth`); `base` units come before
+ * `out[0]` in the whole list (group indices count them). Ends are left for the caller.
+ */
+function splitInto(out: Unit[], children: readonly SyntaxNode[], depth: number, base: number): void {
+  const groups: SyntaxNode[][] = [];
+  let pending: SyntaxNode[] = [];
+  for (const child of children) {
+    pending.push(child);
+    if (!LEADING.has(child.type)) {
+      groups.push(pending);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) groups.push(pending);
+  for (const nodes of groups) {
+    const start = base + out.length === 0 ? 0 : nodes[0]!.startIndex;
+    const split = splitBody(nodes[nodes.length - 1]!);
+    if (!split) {
+      out.push({ start, end: 0, nodes, depth, header: undefined });
+      continue;
+    }
+    const { body, children: inner } = split;
+    const group: UnitGroup = { first: base + out.length, last: -1 };
+    out.push({ start, end: 0, nodes, depth: depth + 1, header: { part: 'open', body, group } });
+    // The body's children without its braces: its members with their leading nodes.
+    splitInto(out, inner.slice(1, -1), depth + 1, base);
+    group.last = base + out.length;
+    out.push({ start: inner[inner.length - 1]!.startIndex, end: 0, nodes, depth: depth + 1, header: { part: 'close', body, group } });
+  }
 }
 
 /**
@@ -245,4 +250,146 @@ export function deltaMapper(a: UnitAlignment): (oldOffset: number) => number | u
     const m = at(off);
     return m && a.newUnits[m.j]!.start - a.oldUnits[m.k]!.start;
   };
+}
+
+/** Length of the common prefix and, after it, of the common suffix of two texts. */
+export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const max = Math.min(a.length, b.length);
+  // Blocks first: slices compare natively, a character loop over a large file would not.
+  const BLOCK = 256;
+  let p = 0;
+  while (p + BLOCK <= max && a.slice(p, p + BLOCK) === b.slice(p, p + BLOCK)) p += BLOCK;
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  let s = 0;
+  const room = max - p;
+  while (s + BLOCK <= room && a.slice(a.length - s - BLOCK, a.length - s) === b.slice(b.length - s - BLOCK, b.length - s)) s += BLOCK;
+  while (s < room && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  return { prefix: p, suffix: s };
+}
+
+/** A unit carried over from the previous text: its nodes are found again in the new tree by position. */
+class CarriedUnit implements Unit {
+  private made: SyntaxNode[] | undefined;
+  private madeBody: SyntaxNode | undefined;
+  readonly header: Unit['header'];
+
+  constructor(
+    readonly start: number,
+    public end: number,
+    readonly depth: number,
+    /** Where the unit's first node starts (the first unit of a text starts at 0, its node may not). */
+    private readonly firstNode: number,
+    /** The node whose children the unit's nodes are: the root, or a container's body. */
+    private readonly parent: () => SyntaxNode,
+    part: 'open' | 'close' | undefined,
+    group: UnitGroup | undefined,
+    /** For a close unit: its open unit (they share the container's nodes). */
+    private readonly open: CarriedUnit | undefined,
+  ) {
+    const self = this;
+    this.header = part && group ? { part, group, get body() { return self.body(); } } : undefined;
+  }
+
+  get nodes(): SyntaxNode[] {
+    if (this.open) return this.open.nodes;
+    if (!this.made) {
+      const out: SyntaxNode[] = [];
+      let n = this.parent().firstChildForIndex(this.firstNode);
+      while (n && LEADING.has(n.type)) {
+        out.push(n);
+        n = n.nextSibling;
+      }
+      if (n) out.push(n);
+      this.made = out;
+    }
+    return this.made;
+  }
+
+  body(): SyntaxNode {
+    if (this.open) return this.open.body();
+    return (this.madeBody ??= this.nodes[this.nodes.length - 1]!.lastChild!);
+  }
+}
+
+/**
+ * The units of `text` (parsed as `root`), built from the units of `prevText` where the two agree:
+ * top-level items wholly before the first changed character keep their place, those wholly after
+ * the last one move by the length change, and only the items between are split from the tree.
+ * The result is what `splitUnits` gives for the whole tree; undefined when that cannot be shown
+ * cheaply (the edit changed how the text around it parses), and the caller splits everything.
+ * A keystroke in a large file then costs a few native calls instead of one per item.
+ */
+export function resplitUnits(prev: readonly UnitText[], prevText: string, root: SyntaxNode, text: string): { units: Unit[]; texts: UnitText[] } | undefined {
+  if (prev.length === 0) return undefined;
+  const { prefix: P, suffix: S } = commonEnds(prevText, text);
+  const delta = text.length - prevText.length;
+  // Top-level groups of the previous units: an item, or a container with its members.
+  const groups: Array<[number, number]> = [];
+  for (let i = 0; i < prev.length; ) {
+    const u = prev[i]!;
+    const last = u.part === 'open' && u.group ? u.group.last : i;
+    groups.push([i, last]);
+    i = last + 1;
+  }
+  // One group of margin on each side: a token's parse may look a little past its end.
+  let before = 0;
+  while (before < groups.length && prev[groups[before]![1]]!.end < P) before++;
+  before = Math.max(0, before - 1);
+  let after = groups.length;
+  while (after > before && prev[groups[after - 1]![0]]!.start > prevText.length - S) after--;
+  after = Math.min(groups.length, after + 1);
+  if (after <= before) return undefined;
+  const firstMid = groups[before]![0];
+  const lastMid = groups[after - 1]![1];
+  const midStart = prev[firstMid]!.start;
+  const midEnd = prev[lastMid]!.end + delta;
+  // The new tree's top-level children in the middle must begin and end where the carried units do.
+  const children: SyntaxNode[] = [];
+  let n = before === 0 ? root.firstChild : root.firstChildForIndex(midStart);
+  if (before > 0 && (!n || n.startIndex !== midStart)) return undefined;
+  for (; n && n.startIndex < midEnd; n = n.nextSibling) children.push(n);
+  if (after < groups.length ? n?.startIndex !== midEnd : n !== null) return undefined;
+  const lastChild = children[children.length - 1];
+  if (lastChild && LEADING.has(lastChild.type)) return undefined;
+
+  const units: Unit[] = [];
+  const texts: UnitText[] = [];
+  const carry = (from: number, to: number, shift: number) => {
+    const parents: Array<() => SyntaxNode> = [() => root];
+    const opens: CarriedUnit[] = [];
+    for (let i = from; i <= to; i++) {
+      const old = prev[i]!;
+      const index = units.length;
+      const same = index === i && shift === 0;
+      let group: UnitGroup | undefined;
+      if (old.part === 'open') group = same ? old.group : { first: index, last: index + (old.group!.last - old.group!.first) };
+      else if (old.part === 'close') group = opens[opens.length - 1]!.header!.group;
+      const start = old.start + shift;
+      const close = old.part === 'close' ? opens.pop() : undefined;
+      if (close) parents.pop();
+      const unit = new CarriedUnit(start, old.end + shift, old.depth, i === 0 ? 0 : start, parents[parents.length - 1]!, old.part, group, close);
+      units.push(unit);
+      texts.push(same ? old : { ...old, start, end: old.end + shift, group });
+      if (old.part === 'open') {
+        opens.push(unit);
+        parents.push(() => unit.body());
+      }
+    }
+  };
+  carry(0, firstMid - 1, 0);
+  const mid: Unit[] = [];
+  splitInto(mid, children, 0, units.length);
+  const midAt = units.length;
+  for (const u of mid) units.push(u);
+  const suffixTexts = texts.length;
+  carry(lastMid + 1, prev.length - 1, delta);
+  for (let i = midAt; i < midAt + mid.length; i++) units[i]!.end = i + 1 < units.length ? units[i + 1]!.start : text.length;
+  const midTexts = unitTexts(mid, text);
+  const all = [...texts.slice(0, suffixTexts), ...midTexts, ...texts.slice(suffixTexts)];
+  // The carried ends follow from the carried starts; a mismatch means the texts were misread.
+  for (let i = 0; i < all.length; i++) {
+    const end = i + 1 < units.length ? units[i + 1]!.start : text.length;
+    if (units[i]!.end !== end || all[i]!.end !== end || all[i]!.start !== units[i]!.start) return undefined;
+  }
+  return { units, texts: all };
 }

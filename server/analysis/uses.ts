@@ -6,6 +6,19 @@ export interface UseMap {
   names: Map<string, string>;
   /** Modules imported with `::*`. */
   globs: string[];
+  /**
+   * Names that `use` declarations in different scopes of the file bind to different paths
+   * (`use std::sync::Barrier;` in one test fn, `use tokio::sync::Barrier;` in another): `names`
+   * keeps only the last, so a type spelled that way is unknown.
+   */
+  ambiguous: Set<string>;
+}
+
+/** Binds `alias` to `path`, noting an alias that already meant another path. */
+export function bindUse(map: UseMap, alias: string, path: string): void {
+  const had = map.names.get(alias);
+  if (had !== undefined && had !== path) map.ambiguous.add(alias);
+  map.names.set(alias, path);
 }
 
 const ROOTS = new Set(['std', 'core', 'alloc', 'tokio', 'futures', 'parking_lot', 'reqwest', 'tokio_util', 'tokio_stream', 'crate', 'self', 'super', 'async_std', 'hyper', 'axum', 'tonic']);
@@ -19,7 +32,7 @@ function clean(text: string): string {
 }
 
 export function collectUses(useDecls: readonly SyntaxNode[]): UseMap {
-  const map: UseMap = { names: new Map(), globs: [] };
+  const map: UseMap = { names: new Map(), globs: [], ambiguous: new Set() };
   for (const decl of useDecls) {
     const arg = decl.childForFieldName('argument');
     if (arg) addUse(arg, '', map);
@@ -36,21 +49,21 @@ function addUse(node: SyntaxNode, prefix: string, map: UseMap): void {
     case 'identifier':
     case 'crate':
     case 'super':
-      map.names.set(node.text, join(prefix, node.text));
+      bindUse(map, node.text, join(prefix, node.text));
       return;
     case 'self':
       // `use a::b::{self}` imports `b`.
-      if (prefix) map.names.set(prefix.split('::').pop()!, prefix);
+      if (prefix) bindUse(map, prefix.split('::').pop()!, prefix);
       return;
     case 'scoped_identifier': {
       const full = join(prefix, clean(node.text));
-      map.names.set(full.split('::').pop()!, full);
+      bindUse(map, full.split('::').pop()!, full);
       return;
     }
     case 'use_as_clause': {
       const path = node.childForFieldName('path');
       const alias = node.childForFieldName('alias');
-      if (path && alias && alias.text !== '_') map.names.set(alias.text, join(prefix, clean(path.text)));
+      if (path && alias && alias.text !== '_') bindUse(map, alias.text, join(prefix, clean(path.text)));
       return;
     }
     case 'scoped_use_list': {
