@@ -8,7 +8,8 @@ import type { Resolver } from './resolve.js';
 import type { FileSyntax } from './syntax.js';
 import type { Span } from './types.js';
 import { headType, type UseMap } from './uses.js';
-import { extractLockFacts, lockSignature, type FileLocks } from './lock-facts.js';
+import { signatureOf } from './signature.js';
+import { extractLockFacts, lockSignatureLines, type FileLocks } from './lock-facts.js';
 
 export type FutureKind = 'async' | 'impl-future' | 'boxed-future';
 
@@ -184,13 +185,14 @@ export function copyFnMark(from: FnFact, to: FnFact): FnFact {
   return to;
 }
 
-/** The index signature of a file's facts: what other files' results depend on, no spans. */
+/** The index signature of a file's facts: what other files' results depend on, no spans (see signature.ts). */
 export function factsSignature(fns: readonly FnFact[], fields: readonly FieldFact[], locks: FileLocks): string {
-  return fns
-    .filter((f) => f.future)
-    .map((f) => `${f.implType ?? ''}::${f.name}:${f.future}:${f.awaits.map((a) => a.unsafeApi?.path ?? a.name).join(',')}`)
-    .concat(fns.filter((f) => !f.future).map((f) => `${f.implType ?? ''}::${f.name}:sync:${f.returnType ?? ''}`))
-    .concat(fields.map((f) => `${f.struct}.${f.field}:${f.type}`))
-    .sort()
-    .join('\n') + `\n${lockSignature(locks)}`;
+  const lines: string[] = [];
+  for (const f of fns) {
+    if (f.future) lines.push(`${f.implType ?? ''}::${f.name}:${f.future}:${f.awaits.map((a) => a.unsafeApi?.path ?? a.name).join(',')}`);
+    else lines.push(`${f.implType ?? ''}::${f.name}:sync:${f.returnType ?? ''}`);
+  }
+  for (const f of fields) lines.push(`${f.struct}.${f.field}:${f.type}`);
+  for (const l of lockSignatureLines(locks)) lines.push(l);
+  return signatureOf(lines);
 }

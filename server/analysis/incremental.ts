@@ -13,6 +13,7 @@ import { checkFile, dedupe, parseFile, type ParsedFile, type RuleFailure } from 
 import { factsSignature, isSignatureOnly, type FieldFact, type FileFacts, type FnFact } from './facts.js';
 import type { Knowledge } from './knowledge.js';
 import { LineIndex } from './line-index.js';
+import { replaceLines } from './signature.js';
 import type { BodyLocks, FileLocks } from './lock-facts.js';
 import type { StaticRule } from './rule.js';
 import type { Finding, Pos, Span } from './types.js';
@@ -244,6 +245,12 @@ class SpanMover {
     return k >= 0 && k < this.align.prefix;
   }
 
+  /** For an old offset: -1 when its unit changed, 0 when it lies in the unchanged run at the front, 1 when it moves. */
+  classify(off: number): -1 | 0 | 1 {
+    const k = this.unitOf(off);
+    return k < 0 ? -1 : k < this.align.prefix ? 0 : 1;
+  }
+
   private stillSpan(s: Span): boolean {
     return this.still(s.start.offset) && (s.end.offset <= s.start.offset || this.still(s.end.offset - 1));
   }
@@ -387,11 +394,12 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFac
     for (const x of items) {
       const o = at(x);
       if (o === undefined) continue;
-      if (mover.deltaAt(o) === undefined) {
+      const c = mover.classify(o);
+      if (c === -1) {
         drop.push(x);
         continue;
       }
-      if (!mover.still(o)) move(x);
+      if (c === 1) move(x);
       out.push(x);
     }
     return out;
@@ -406,22 +414,40 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFac
     for (const c of b.calls) mover.plan(c.span);
   }, dropped.bodies);
   mover.apply();
-  const fns = [...keptFns, ...fresh.fns];
+  // Kept and fresh lists are each in extraction order, so joining them is a merge, not a sort.
   // Extraction lists fns with bodies first, then bodiless ones, each in source order.
-  fns.sort((a, b) => Number(isSignatureOnly(a)) - Number(isSignatureOnly(b)) || a.nameSpan.start.offset - b.nameSpan.start.offset);
-  const fields = [...keptFields, ...fresh.fields];
-  fields.sort((a, b) => a.span.start.offset - b.span.start.offset);
+  const fnKey = (f: FnFact) => (isSignatureOnly(f) ? 1e15 : 0) + f.nameSpan.start.offset;
+  const fns = mergeSorted(keptFns, fresh.fns, fnKey);
+  const fields = mergeSorted(keptFields, fresh.fields, (f) => f.span.start.offset);
   let locks: FileLocks | undefined;
   if (old.locks || fresh.locks) {
-    const bodies = [...keptBodies, ...(fresh.locks?.bodies ?? [])];
-    bodies.sort((a, b) => (firstOffset(a) ?? 0) - (firstOffset(b) ?? 0));
+    const bodies = mergeSorted(keptBodies, fresh.locks?.bodies ?? [], (b) => firstOffset(b) ?? 0);
     locks = { bodies, statics: fresh.locks?.statics ?? [] };
   }
-  const none: FileLocks = { bodies: [], statics: [] };
-  const same =
-    factsSignature(dropped.fns, dropped.fields, { bodies: dropped.bodies, statics: old.locks?.statics ?? [] }) ===
-    factsSignature(fresh.fns, fresh.fields, { bodies: fresh.locks?.bodies ?? [], statics: fresh.locks?.statics ?? [] });
-  return { path: fresh.path, fns, uses: fresh.uses, fields, locks, signature: same ? old.signature : factsSignature(fns, fields, locks ?? none) };
+  // Statics are whole-file facts: the fresh ones replace the old ones.
+  const minus = factsSignature(dropped.fns, dropped.fields, { bodies: dropped.bodies, statics: old.locks?.statics ?? [] });
+  const plus = factsSignature(fresh.fns, fresh.fields, { bodies: fresh.locks?.bodies ?? [], statics: fresh.locks?.statics ?? [] });
+  return { path: fresh.path, fns, uses: fresh.uses, fields, locks, signature: minus === plus ? old.signature : replaceLines(old.signature, minus, plus) };
+}
+
+/** Two lists each ascending by `key`, as one (ties: `a`'s first). */
+function mergeSorted<T>(a: readonly T[], b: readonly T[], key: (x: T) => number): T[] {
+  if (b.length === 0) return a as T[];
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  let ka = i < a.length ? key(a[i]!) : Infinity;
+  let kb = key(b[0]!);
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && ka <= kb)) {
+      out.push(a[i++]!);
+      ka = i < a.length ? key(a[i]!) : Infinity;
+    } else {
+      out.push(b[j++]!);
+      kb = j < b.length ? key(b[j]!) : Infinity;
+    }
+  }
+  return out;
 }
 
 /**

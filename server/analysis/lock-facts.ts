@@ -333,12 +333,17 @@ export function extractLockFacts(syntax: FileSyntax, resolver: Resolver, knowled
 
 /** A stable text of what other files depend on (no spans), for the index signature. */
 export function lockSignature(locks: FileLocks): string {
+  return lockSignatureLines(locks).join('\n');
+}
+
+/** The lines of `lockSignature`. */
+export function lockSignatureLines(locks: FileLocks): string[] {
   const parts = locks.statics.map((s) => `static ${s.name}:${s.type}`);
   for (const b of locks.bodies) {
     if (!b.fn) continue;
     parts.push(`lockfn ${b.fn.implType ?? ''}::${b.fn.name}:${b.sites.map((s) => `${s.lock}/${s.mode}/${s.waits}`).join(',')}:${b.calls.map((c) => `${c.implType ?? ''}::${c.name}`).join(',')}`);
   }
-  return parts.join('\n');
+  return parts;
 }
 
 // ---------- joining files ----------

@@ -1,5 +1,6 @@
 // The fast path splits only the items around an edit and carries the other units over from the
-// previous text (`resplitUnits`). Whatever it returns must be exactly the full split of the new
+// previous text (`resplitUnits`), and derives the file's index signature from the old one and the
+// changed units' facts. Whatever it returns must be exactly the full split of the new
 // tree: same boundaries, depths, header parts, groups and nodes. Checked on every example file
 // with edits of every kind: inside a body, between items, across items, unbalanced braces,
 // comments and attributes before items, at the very start and end.
@@ -8,6 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, type Tree } from '../../grammars/rust.js';
 import { resplitUnits, splitUnits, unitTexts, type Unit } from '../../server/analysis/units.js';
+import { checkChangedUnits, stateOf } from '../../server/analysis/incremental.js';
+import { parseFile } from '../../server/analysis/engine.js';
+import { defaultConfig } from '../../server/analysis/config.js';
+import { Workspace } from '../../server/workspace/workspace.js';
 
 function rustFiles(dir: string): string[] {
   const out: string[] = [];
@@ -89,5 +94,38 @@ describe('resplitUnits', () => {
     }
     // Most edits must be carried, or the fast path gains nothing.
     expect(carried).toBeGreaterThan(declined * 3);
+  });
+});
+
+describe('fast-path index signature', () => {
+  it('equals the signature of the whole file extracted again, after edits that change and keep it', () => {
+    const files = rustFiles('examples').filter((f) => readFileSync(f, 'utf8').includes('async fn'));
+    let changed = 0;
+    let checked = 0;
+    for (const file of files) {
+      const original = readFileSync(file, 'utf8');
+      const ws = new Workspace(defaultConfig());
+      const { files: parsed, results } = ws.checkTexts([{ path: file, text: original }]);
+      let state = stateOf(parsed[0]!, results.get(file)!.findings);
+      let text = original;
+      let tree = parsed[0]!.tree;
+      // Rename the first awaited call (changes the signature), then type inside a string (does not).
+      const at = text.indexOf('.await');
+      const strAt = text.indexOf('"') + 1;
+      for (const [pos, ins] of [[at, 'x'], [at, ''], [strAt, 'y']] as Array<[number, string]>) {
+        if (pos <= 0) continue;
+        const before = state.facts.signature;
+        ({ text, tree } = edit(text, tree, pos, pos + (ins === '' ? 1 : 0), ins));
+        const r = checkChangedUnits(state, { path: file, text, tree, index: ws.index, knowledge: ws.knowledge, rules: ws.rules, config: ws.config });
+        if (!r) continue;
+        const full = parseFile(file, text, ws.index, ws.knowledge);
+        expect(r.facts.signature, `${file} @${pos}`).toBe(full.facts.signature);
+        checked++;
+        if (r.facts.signature !== before) changed++;
+        state = r.state;
+      }
+    }
+    expect(checked).toBeGreaterThan(3);
+    expect(changed).toBeGreaterThan(0);
   });
 });
