@@ -30,12 +30,14 @@ export interface FileState {
   units: UnitText[];
   findings: Finding[];
   facts: FileFacts;
+  /** The file's `use` map, as the units' maps joined. */
+  uses?: UseMap;
 }
 
 export function stateOf(file: ParsedFile, findings: Finding[]): FileState {
   const units = unitTexts(splitUnits(file.tree.rootNode, file.text.length), file.text);
   fillUses(units, file.syntax.fileNodes('use_declaration'), file.syntax);
-  return { text: file.text, lines: file.lines, units, findings, facts: file.facts };
+  return { text: file.text, lines: file.lines, units, findings, facts: file.facts, uses: file.resolver.uses };
 }
 
 /** Each unit's own `use` map, from the file's `use` declarations (in source order). */
@@ -67,9 +69,11 @@ function carry(old: readonly UnitText[], texts: UnitText[], a: UnitAlignment): v
  * bodies included, as in the full check), the others' as kept. Joining per-unit maps in order
  * gives what one pass over all declarations gives (a later `use` of a name wins).
  */
-function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly number[]): (syntax: FileSyntax) => UseMap {
+function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly number[], before?: { uses: UseMap; replaced: readonly UnitText[] }): (syntax: FileSyntax) => UseMap {
   return (syntax) => {
     fillUses(texts, syntax.nodes('use_declaration'), syntax, scope);
+    // The usual keystroke neither had nor has a `use` in the changed units: the file's map stands.
+    if (before && scope.every((i) => noUses(texts[i]!.uses)) && before.replaced.every((u) => noUses(u.uses))) return before.uses;
     const out: UseMap = { names: new Map(), globs: [], ambiguous: new Set() };
     texts.forEach((u, i) => {
       if (!u.uses) {
@@ -83,6 +87,8 @@ function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly numb
     return out;
   };
 }
+
+const noUses = (u: UseMap | undefined) => !!u && u.names.size === 0 && u.globs.length === 0 && u.ambiguous.size === 0;
 
 export interface UnitCheckResult {
   findings: Finding[];
@@ -149,7 +155,9 @@ function checkUnitSubset(
   const deltaAt = mover.deltaAt;
   const inChanged = (off: number) => scopeUnits.some((u) => off >= u.start && (off < u.end || (off === u.end && u.end === text.length)));
 
-  const scoped = parseFile(path, text, index, knowledge, tree, { nodes: scopeNodes, lines, outside, uses: usesFor(units, texts, scope) });
+  const replaced = prev.units.slice(align.prefix, prev.units.length - align.suffix);
+  const before = prev.uses && { uses: prev.uses, replaced };
+  const scoped = parseFile(path, text, index, knowledge, tree, { nodes: scopeNodes, lines, outside, uses: usesFor(units, texts, scope, before) });
   const findings: Finding[] = [];
   for (const f of prev.findings) {
     if (deltaAt(f.span.start.offset) === undefined) continue;
@@ -170,7 +178,7 @@ function checkUnitSubset(
     failures: result.failures,
     facts,
     indexChanged,
-    state: { text, lines, units: texts, findings: merged, facts },
+    state: { text, lines, units: texts, findings: merged, facts, uses: scoped.resolver.uses },
     analysed: scopeUnits.length,
     units: texts.length,
     analysedRanges: scopeUnits.map((u): [number, number] => [u.start, u.end]),
