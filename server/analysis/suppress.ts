@@ -56,13 +56,35 @@ function nextItem(comment: SyntaxNode): SyntaxNode | undefined {
 function allowComments(syntax: FileSyntax): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const root = syntax.root;
+  const windows = syntax.scope && scopeWindows(syntax, syntax.scope);
   let last = -1;
   for (let i = syntax.text.indexOf('awaitlens:'); i !== -1; i = syntax.text.indexOf('awaitlens:', i + 1)) {
+    if (windows && !windows.some(([a, b]) => i >= a && i < b)) continue;
     let n: SyntaxNode | null = root.descendantForIndex(i, i + 1);
     while (n && n.type !== 'line_comment' && n.type !== 'block_comment') n = n.parent;
     if (!n || n.startIndex <= last) continue;
     last = n.startIndex;
     out.push(n);
+  }
+  return out;
+}
+
+/**
+ * Where an allow comment can silence a finding of a scoped analysis (whose findings all lie in
+ * the scope): from the line before each scope root to its end, and the leading comments and
+ * attributes of the items around the roots (an allow before an `impl` covers its methods).
+ */
+function scopeWindows(syntax: FileSyntax, roots: readonly SyntaxNode[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const r of roots) {
+    const line = syntax.lines.lineOf(syntax.start(r));
+    out.push([syntax.lines.lineStarts[Math.max(0, line - 1)]!, syntax.end(r)]);
+    for (let a = r.parent; a && a.type !== 'source_file'; a = a.parent) {
+      if (!SCOPED_ITEMS.has(a.type)) continue;
+      let first = a;
+      for (let p = a.previousNamedSibling; p && (p.type === 'attribute_item' || p.type === 'line_comment' || p.type === 'block_comment'); p = p.previousNamedSibling) first = p;
+      out.push([syntax.lines.lineStarts[Math.max(0, syntax.lines.lineOf(first.startIndex) - 1)]!, a.startIndex]);
+    }
   }
   return out;
 }
