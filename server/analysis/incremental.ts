@@ -311,6 +311,8 @@ class SpanMover {
     return file === undefined || file === this.path;
   }
 
+  private lastUnit = 0;
+
   /** The spans planned to move, and their new start and end (offset, line, character) in `targets`. */
   private readonly planned: Span[] = [];
 
@@ -378,7 +380,10 @@ class SpanMover {
   /** The old unit holding an old offset when it is unchanged, else -1 (as `unitMapper`, without allocating). */
   private unitOf(off: number): number {
     const { oldUnits, prefix, suffix } = this.align;
-    const k = unitIndexAt(oldUnits, off);
+    // Spans come in runs from one unit (a fn's awaits, a body's calls): try the last one first.
+    const last = oldUnits[this.lastUnit];
+    const k = last && off >= last.start && off < last.end ? this.lastUnit : unitIndexAt(oldUnits, off);
+    if (k !== -1) this.lastUnit = k;
     return k !== -1 && (k < prefix || k >= oldUnits.length - suffix) ? k : -1;
   }
 
