@@ -10,6 +10,7 @@ import { Resolver, type IndexLookup } from './resolve.js';
 import type { ReportInput, RuleContext, StaticRule, Where } from './rule.js';
 import { Suppressions } from './suppress.js';
 import { FileSyntax } from './syntax.js';
+import { ownString, ownStrings } from './own.js';
 import type { Finding, Severity, Span } from './types.js';
 import { collectUses, type UseMap } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
@@ -61,7 +62,8 @@ export function parseFile(
   const uses = scope?.uses ? scope.uses(syntax) : collectUses(syntax.fileNodes('use_declaration'));
   const resolver = new Resolver(syntax, uses, knowledge, index);
   resolver.recordLookups();
-  const facts = extractFacts(path, syntax, resolver, knowledge);
+  // Facts outlive the parse (the index keeps them; the language server carries them across edits).
+  const facts = ownStrings(extractFacts(path, syntax, resolver, knowledge));
   return { path, text, lines, tree: t, syntax, resolver, facts, factLookups: resolver.takeLookups() };
 }
 
@@ -99,9 +101,9 @@ export function checkFile(file: ParsedFile, index: WorkspaceIndex, knowledge: Kn
           severity,
           file: file.path,
           span,
-          message: r.message,
-          related: (r.related ?? []).map((x) => ({ file: x.file, span: spanOf(x), message: x.message })),
-          fixes: (r.fixes ?? []).map((f) => ({ title: f.title, safe: f.safe, edits: f.edits.map((e) => ({ span: spanOf(e), newText: e.newText })) })),
+          message: ownString(r.message),
+          related: (r.related ?? []).map((x) => ({ file: x.file, span: spanOf(x), message: ownString(x.message) })),
+          fixes: (r.fixes ?? []).map((f) => ({ title: ownString(f.title), safe: f.safe, edits: f.edits.map((e) => ({ span: spanOf(e), newText: ownString(e.newText) })) })),
         });
       },
     };

@@ -13,6 +13,7 @@
 // are listed in source order, a container's open unit before its members, its close unit after.
 import type { SyntaxNode } from '../../grammars/rust.js';
 import type { UseMap } from './uses.js';
+import { ownString } from './own.js';
 
 /** A container's two header units and its members between them, as indices in the unit list. */
 export interface UnitGroup {
@@ -147,7 +148,9 @@ export function unitTexts(units: readonly Unit[], text: string): UnitText[] {
   return units.map((u) => ({
     start: u.start,
     end: u.end,
-    text: text.slice(u.start, u.end),
+    // Owned: a unit's text is kept while the unit is unchanged, and a view would keep every
+    // version of the whole document alive (see own.ts).
+    text: ownString(text.slice(u.start, u.end)),
     depth: u.depth,
     part: u.header?.part,
     group: u.header?.group,
