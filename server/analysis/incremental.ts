@@ -165,9 +165,13 @@ function checkUnitSubset(
     findings.push(f);
   }
   // Moves the kept findings' and facts' spans (planned above and in mergeFacts) in place.
-  const facts = mergeFacts(prev.facts, scoped.facts, mover);
+  const dropped: Dropped = { fns: [], fields: [], bodies: [] };
+  const facts = mergeFacts(prev.facts, scoped.facts, mover, dropped);
+  const fresh = scoped.facts;
   scoped.facts = facts;
-  const indexChanged = index.update(facts);
+  // The index holds the previous facts' objects, kept ones included: when that is `prev`'s
+  // result, only the dropped and fresh fns and fields change there.
+  const indexChanged = index.get(path) === prev.facts ? index.updateParts(facts, dropped, fresh) : index.update(facts);
 
   const result = checkFile(scoped, index, knowledge, input.rules, input.config);
   for (const f of result.findings) if (inChanged(f.span.start.offset)) findings.push(f);
@@ -400,8 +404,14 @@ class SpanMover {
  * signature lines as their new facts (the usual keystroke inside a body): the other units' lines
  * are the same, and their lock bodies stay in the same order around the changed ones.
  */
-function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover): FileFacts {
-  const dropped = { fns: [] as FnFact[], fields: [] as FieldFact[], bodies: [] as BodyLocks[] };
+interface Dropped {
+  fns: FnFact[];
+  fields: FieldFact[];
+  bodies: BodyLocks[];
+}
+
+/** `dropped` receives the old facts of the changed units. */
+function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped: Dropped): FileFacts {
   const kept = <T>(items: readonly T[], at: (x: T) => number | undefined, move: (x: T) => void, drop: T[]): T[] => {
     const out: T[] = [];
     for (const x of items) {

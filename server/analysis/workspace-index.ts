@@ -11,10 +11,17 @@ export interface UnsafeChain {
   file: string;
 }
 
+interface FactLists {
+  fns: readonly FnFact[];
+  fields: readonly FieldFact[];
+  path: string;
+}
+
 export class WorkspaceIndex implements TypeLookup {
   private readonly files = new Map<string, FileFacts>();
   private readonly byName = new Map<string, Array<{ fn: FnFact; file: string }>>();
-  private readonly fields = new Map<string, Map<string, FieldFact & { file: string }>>();
+  /** struct → field → the fact (the object itself: the fast path moves its span in place). */
+  private readonly fields = new Map<string, Map<string, { fact: FieldFact; file: string }>>();
   private gen = 0;
 
   get generation(): number {
@@ -41,7 +48,24 @@ export class WorkspaceIndex implements TypeLookup {
     return true;
   }
 
-  private link(facts: FileFacts): void {
+  /**
+   * Replace one file's facts by `facts`, which keeps the fn and field objects of the file's
+   * current facts except `removed` and adds `added` (the language server's fast path, which moves
+   * kept facts in place): only those are unlinked and linked, not every fn of a large file on
+   * every keystroke. True when other files' results may change.
+   */
+  updateParts(facts: FileFacts, removed: { fns: readonly FnFact[]; fields: readonly FieldFact[] }, added: { fns: readonly FnFact[]; fields: readonly FieldFact[] }): boolean {
+    const old = this.files.get(facts.path);
+    if (!old) return this.update(facts);
+    this.unlink({ fns: removed.fns, fields: removed.fields, path: facts.path }, true);
+    this.files.set(facts.path, facts);
+    this.link({ fns: added.fns, fields: added.fields, path: facts.path });
+    const changed = old.signature !== facts.signature;
+    if (changed) this.gen++;
+    return changed;
+  }
+
+  private link(facts: FactLists): void {
     for (const fn of facts.fns) {
       const list = this.byName.get(fn.name);
       if (list) list.push({ fn, file: facts.path });
@@ -50,21 +74,23 @@ export class WorkspaceIndex implements TypeLookup {
     for (const f of facts.fields) {
       let m = this.fields.get(f.struct);
       if (!m) this.fields.set(f.struct, (m = new Map()));
-      m.set(f.field, { ...f, file: facts.path });
+      m.set(f.field, { fact: f, file: facts.path });
     }
   }
 
-  private unlink(facts: FileFacts): void {
+  /** `exact`: unlink these very fn and field objects, not every one of the file with their names. */
+  private unlink(facts: FactLists, exact = false): void {
     for (const fn of facts.fns) {
       const list = this.byName.get(fn.name);
       if (!list) continue;
-      const kept = list.filter((e) => e.file !== facts.path);
+      const kept = list.filter((e) => (exact ? e.fn !== fn : e.file !== facts.path));
       if (kept.length > 0) this.byName.set(fn.name, kept);
       else this.byName.delete(fn.name);
     }
     for (const f of facts.fields) {
       const m = this.fields.get(f.struct);
-      if (m?.get(f.field)?.file === facts.path) m.delete(f.field);
+      const e = m?.get(f.field);
+      if (e && (exact ? e.fact === f : e.file === facts.path)) m!.delete(f.field);
       if (m && m.size === 0) this.fields.delete(f.struct);
     }
   }
@@ -103,11 +129,11 @@ export class WorkspaceIndex implements TypeLookup {
   }
 
   fieldType(struct: string, field: string): string | undefined {
-    return this.fields.get(struct)?.get(field)?.type;
+    return this.fields.get(struct)?.get(field)?.fact.type;
   }
 
   fieldFact(struct: string, field: string): FieldFact | undefined {
-    return this.fields.get(struct)?.get(field);
+    return this.fields.get(struct)?.get(field)?.fact;
   }
 
   fnReturnType(name: string, implType?: string): string | undefined {

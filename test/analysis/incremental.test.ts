@@ -120,6 +120,13 @@ describe('fast-path index signature', () => {
         if (!r) continue;
         const full = parseFile(file, text, ws.index, ws.knowledge);
         expect(r.facts.signature, `${file} @${pos}`).toBe(full.facts.signature);
+        // The index, updated with only the changed units' fns and fields, holds what indexing the new text gives.
+        const fresh = new Workspace(defaultConfig());
+        fresh.checkTexts([{ path: file, text }]);
+        const entries = (index: Workspace['index']) =>
+          [...new Set(full.facts.fns.map((f) => f.name))].flatMap((n) => index.fnsNamed(n).map(({ fn }) => `${fn.implType}::${fn.name}:${fn.future}@${fn.nameSpan.start.offset}:${fn.nameSpan.start.line}`)).sort();
+        expect(entries(ws.index)).toEqual(entries(fresh.index));
+        for (const f of full.facts.fields) expect(ws.index.fieldFact(f.struct, f.field)?.span).toEqual(fresh.index.fieldFact(f.struct, f.field)?.span);
         checked++;
         if (r.facts.signature !== before) changed++;
         state = r.state;
