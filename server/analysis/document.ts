@@ -57,7 +57,7 @@ export class SourceDocument {
       const sp = lines.pos(startIndex);
       const ep = lines.pos(oldEndIndex);
       this.text = this.text.slice(0, startIndex) + ch.text + this.text.slice(oldEndIndex);
-      this._lines = undefined;
+      this._lines = LineIndex.afterEdit(lines, this.text, startIndex, oldEndIndex, ch.text);
       if (this._tree) {
         const startPosition = { row: sp.line, column: sp.character };
         this._tree.edit({

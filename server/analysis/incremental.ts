@@ -221,7 +221,9 @@ export function checkUnitByUnit(full: FileState, input: UnitCheckInput): { findi
 
 
 /** New positions planned by `SpanMover.plan`, six numbers a span; reused by every check. */
-let targets = new Float64Array(6 * 4096);
+// Integers: V8 keeps a position's fields as small integers only while every write is one (a
+// double written once changes the field's representation for every position object).
+let targets = new Int32Array(6 * 4096);
 
 /**
  * Moves spans of the same file from the old text to the new one. A span in an unchanged unit
@@ -333,7 +335,7 @@ class SpanMover {
     const k = this.unitOf(so);
     let i = this.planned.length * 6;
     if (targets.length < i + 6) {
-      const grown = new Float64Array(targets.length * 2);
+      const grown = new Int32Array(targets.length * 2);
       grown.set(targets);
       targets = grown;
     }
@@ -509,9 +511,13 @@ function outsideNodes(units: readonly Unit[], texts: readonly UnitText[], outsid
     const out: SyntaxNode[] = [];
     for (const i of outside) {
       const u = texts[i]!;
-      if (word && !word.test(u.text)) continue;
-      const roots = units[i]!.nodes;
       const known = u.found?.get(type);
+      if (known?.length === 0) continue;
+      if (!known && word && !word.test(u.text)) {
+        (u.found ??= new Map()).set(type, []);
+        continue;
+      }
+      const roots = units[i]!.nodes;
       const again = known && refind(roots, known, u.start, type);
       if (again) {
         out.push(...again);

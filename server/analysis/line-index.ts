@@ -12,13 +12,42 @@ export class LineIndex {
    */
   readonly lineStarts: Int32Array;
 
-  constructor(readonly text: string) {
+  constructor(
+    readonly text: string,
+    known?: Int32Array,
+  ) {
+    if (known) {
+      this.lineStarts = known;
+      return;
+    }
     let n = 1;
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
     const starts = new Int32Array(n);
     n = 1;
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
     this.lineStarts = starts;
+  }
+
+  /**
+   * The lines of `text`, which is `prev`'s text with [start, oldEnd) replaced by `inserted`:
+   * line starts before the change are kept, those after it move by the length change, and only
+   * the inserted text is scanned (the language server's document does this on every keystroke).
+   */
+  static afterEdit(prev: LineIndex, text: string, start: number, oldEnd: number, inserted: string): LineIndex {
+    const old = prev.lineStarts;
+    const delta = inserted.length - (oldEnd - start);
+    let before = 0;
+    while (before < old.length && old[before]! <= start) before++;
+    let after = before;
+    while (after < old.length && old[after]! <= oldEnd) after++;
+    let added = 0;
+    for (let i = inserted.indexOf('\n'); i !== -1; i = inserted.indexOf('\n', i + 1)) added++;
+    const starts = new Int32Array(before + added + old.length - after);
+    starts.set(old.subarray(0, before));
+    let n = before;
+    for (let i = inserted.indexOf('\n'); i !== -1; i = inserted.indexOf('\n', i + 1)) starts[n++] = start + i + 1;
+    for (let k = after; k < old.length; k++) starts[n++] = old[k]! + delta;
+    return new LineIndex(text, starts);
   }
 
   get lineCount(): number {
