@@ -17,7 +17,7 @@ import { replaceLines } from './signature.js';
 import type { BodyLocks, FileLocks } from './lock-facts.js';
 import type { StaticRule } from './rule.js';
 import type { Finding, Pos, Span } from './types.js';
-import { alignUnits, changedUnits, ownNodes, resplitUnits, scopeRoots, splitUnits, unitIndexAt, unitMapper, unitTexts, widen, type Unit, type UnitAlignment, type UnitText } from './units.js';
+import { alignUnits, changedUnits, ownNodes, resplitUnits, scopeRoots, splitUnits, unitIndexAt, unitMapper, unitTexts, widen, type UnitAlignment, type UnitList, type UnitText } from './units.js';
 import type { FileSyntax } from './syntax.js';
 import { bindUse, collectUses, type UseMap } from './uses.js';
 import type { WorkspaceIndex } from './workspace-index.js';
@@ -69,7 +69,7 @@ function carry(old: readonly UnitText[], texts: UnitText[], a: UnitAlignment): v
  * bodies included, as in the full check), the others' as kept. Joining per-unit maps in order
  * gives what one pass over all declarations gives (a later `use` of a name wins).
  */
-function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly number[], before?: { uses: UseMap; replaced: readonly UnitText[] }): (syntax: FileSyntax) => UseMap {
+function usesFor(units: UnitList, texts: UnitText[], scope: readonly number[], before?: { uses: UseMap; replaced: readonly UnitText[] }): (syntax: FileSyntax) => UseMap {
   return (syntax) => {
     fillUses(texts, syntax.nodes('use_declaration'), syntax, scope);
     // The usual keystroke neither had nor has a `use` in the changed units: the file's map stands.
@@ -77,7 +77,7 @@ function usesFor(units: readonly Unit[], texts: UnitText[], scope: readonly numb
     const out: UseMap = { names: new Map(), globs: [], ambiguous: new Set() };
     texts.forEach((u, i) => {
       if (!u.uses) {
-        const decls = TYPE_WORDS.use_declaration!.test(u.text) ? ownNodes(units[i]!, 'use_declaration') : [];
+        const decls = TYPE_WORDS.use_declaration!.test(u.text) ? ownNodes(units.at(i)!, 'use_declaration') : [];
         u.uses = collectUses(decls);
       }
       for (const [k, v] of u.uses.names) bindUse(out, k, v);
@@ -124,8 +124,14 @@ export function checkChangedUnits(prev: FileState, input: UnitCheckInput): UnitC
   const lines = input.lines ?? new LineIndex(text);
   // Usually only the items around the edit are split again (units.ts, `resplitUnits`).
   const re = resplitUnits(prev.units, prev.text, tree.rootNode, text);
-  const units = re?.units ?? splitUnits(tree.rootNode, text.length);
-  const texts = re?.texts ?? unitTexts(units, text);
+  let units: UnitList;
+  let texts: UnitText[];
+  if (re) ({ units, texts } = re);
+  else {
+    const split = splitUnits(tree.rootNode, text.length);
+    units = split;
+    texts = unitTexts(split, text);
+  }
   const align = alignUnits(prev.units, texts);
   const changed = changedUnits(align);
   let changedChars = 0;
@@ -133,7 +139,7 @@ export function checkChangedUnits(prev: FileState, input: UnitCheckInput): UnitC
   if (changedChars * 2 > text.length) return undefined;
   const changedSet = new Set(changed);
   carry(prev.units, texts, align);
-  const others = outsideNodes(units, texts, units.map((_, i) => i).filter((i) => !changedSet.has(i)));
+  const others = outsideNodes(units, texts, texts.map((_, i) => i).filter((i) => !changedSet.has(i)));
   return checkUnitSubset(prev, input, lines, units, texts, align, changed, others);
 }
 
@@ -142,7 +148,7 @@ function checkUnitSubset(
   prev: FileState,
   input: UnitCheckInput,
   lines: LineIndex,
-  units: readonly Unit[],
+  units: UnitList,
   texts: UnitText[],
   align: UnitAlignment,
   scope: readonly number[],
@@ -505,7 +511,7 @@ const TYPE_WORDS: Record<string, RegExp> = {
  * are found again in the new tree by position: a lookup per node (none when the node is the
  * unit's own item) instead of a walk of every fn body.
  */
-function outsideNodes(units: readonly Unit[], texts: readonly UnitText[], outside: readonly number[]): (type: string) => readonly SyntaxNode[] {
+function outsideNodes(units: UnitList, texts: readonly UnitText[], outside: readonly number[]): (type: string) => readonly SyntaxNode[] {
   return (type) => {
     const word = TYPE_WORDS[type];
     const out: SyntaxNode[] = [];
@@ -517,13 +523,13 @@ function outsideNodes(units: readonly Unit[], texts: readonly UnitText[], outsid
         (u.found ??= new Map()).set(type, []);
         continue;
       }
-      const roots = units[i]!.nodes;
+      const roots = units.at(i)!.nodes;
       const again = known && refind(roots, known, u.start, type);
       if (again) {
         out.push(...again);
         continue;
       }
-      const nodes = ownNodes(units[i]!, type);
+      const nodes = ownNodes(units.at(i)!, type);
       (u.found ??= new Map()).set(type, nodes.map((n) => [n.startIndex - u.start, n.endIndex - u.start]));
       out.push(...nodes);
     }

@@ -115,8 +115,8 @@ export function ownNodes(unit: Unit, type: string): SyntaxNode[] {
  * The main-tree roots to analyse for a set of units: each unit's nodes, without those inside
  * another unit's (a container's header units hold the whole container), in source order.
  */
-export function scopeRoots(units: readonly Unit[], scope: readonly number[]): SyntaxNode[] {
-  const all = scope.flatMap((i) => units[i]!.nodes).sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+export function scopeRoots(units: UnitList, scope: readonly number[]): SyntaxNode[] {
+  const all = scope.flatMap((i) => units.at(i)!.nodes).sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
   const out: SyntaxNode[] = [];
   let reach = -1;
   const seen = new Set<number>();
@@ -270,6 +270,12 @@ export function commonEnds(a: string, b: string): { prefix: number; suffix: numb
   return { prefix: p, suffix: s };
 }
 
+/** The units of a text as the fast path reads them: by index, each made when first asked for. */
+export interface UnitList {
+  readonly length: number;
+  at(index: number): Unit | undefined;
+}
+
 /** A unit carried over from the previous text: its nodes are found again in the new tree by position. */
 class CarriedUnit implements Unit {
   private made: SyntaxNode[] | undefined;
@@ -315,6 +321,43 @@ class CarriedUnit implements Unit {
 }
 
 /**
+ * Units carried over from the previous text around freshly split ones: a carried unit is made
+ * only when asked for (most never are), from its `UnitText` and the index of the container's
+ * open unit it lies in.
+ */
+class ResplitUnits implements UnitList {
+  private readonly made = new Map<number, Unit>();
+
+  constructor(
+    private readonly root: SyntaxNode,
+    private readonly texts: readonly UnitText[],
+    private readonly mid: readonly Unit[],
+    private readonly midAt: number,
+    /** Per unit: the index of the open unit of the container it lies in, or -1. */
+    private readonly container: Int32Array,
+  ) {}
+
+  get length(): number {
+    return this.texts.length;
+  }
+
+  at(i: number): Unit | undefined {
+    if (i < 0 || i >= this.texts.length) return undefined;
+    if (i >= this.midAt && i < this.midAt + this.mid.length) return this.mid[i - this.midAt];
+    let u = this.made.get(i);
+    if (!u) {
+      const t = this.texts[i]!;
+      const c = this.container[i]!;
+      const parent = c < 0 ? () => this.root : () => (this.at(c) as CarriedUnit).body();
+      const open = t.part === 'close' ? (this.at(t.group!.first) as CarriedUnit) : undefined;
+      u = new CarriedUnit(t.start, t.end, t.depth, i === 0 ? 0 : t.start, parent, t.part, t.group, open);
+      this.made.set(i, u);
+    }
+    return u;
+  }
+}
+
+/**
  * The units of `text` (parsed as `root`), built from the units of `prevText` where the two agree:
  * top-level items wholly before the first changed character keep their place, those wholly after
  * the last one move by the length change, and only the items between are split from the tree.
@@ -322,7 +365,7 @@ class CarriedUnit implements Unit {
  * cheaply (the edit changed how the text around it parses), and the caller splits everything.
  * A keystroke in a large file then costs a few native calls instead of one per item.
  */
-export function resplitUnits(prev: readonly UnitText[], prevText: string, root: SyntaxNode, text: string): { units: Unit[]; texts: UnitText[] } | undefined {
+export function resplitUnits(prev: readonly UnitText[], prevText: string, root: SyntaxNode, text: string): { units: UnitList; texts: UnitText[] } | undefined {
   if (prev.length === 0) return undefined;
   const { prefix: P, suffix: S } = commonEnds(prevText, text);
   const delta = text.length - prevText.length;
@@ -355,44 +398,34 @@ export function resplitUnits(prev: readonly UnitText[], prevText: string, root: 
   const lastChild = children[children.length - 1];
   if (lastChild && LEADING.has(lastChild.type)) return undefined;
 
-  const units: Unit[] = [];
-  const texts: UnitText[] = [];
-  const carry = (from: number, to: number, shift: number) => {
-    const parents: Array<() => SyntaxNode> = [() => root];
-    const opens: CarriedUnit[] = [];
-    for (let i = from; i <= to; i++) {
-      const old = prev[i]!;
-      const index = units.length;
-      const same = index === i && shift === 0;
-      let group: UnitGroup | undefined;
-      if (old.part === 'open') group = same ? old.group : { first: index, last: index + (old.group!.last - old.group!.first) };
-      else if (old.part === 'close') group = opens[opens.length - 1]!.header!.group;
-      const start = old.start + shift;
-      const close = old.part === 'close' ? opens.pop() : undefined;
-      if (close) parents.pop();
-      const unit = new CarriedUnit(start, old.end + shift, old.depth, i === 0 ? 0 : start, parents[parents.length - 1]!, old.part, group, close);
-      units.push(unit);
-      texts.push(same ? old : { ...old, start, end: old.end + shift, group });
-      if (old.part === 'open') {
-        opens.push(unit);
-        parents.push(() => unit.body());
-      }
-    }
-  };
-  carry(0, firstMid - 1, 0);
   const mid: Unit[] = [];
-  splitInto(mid, children, 0, units.length);
-  const midAt = units.length;
-  for (const u of mid) units.push(u);
-  const suffixTexts = texts.length;
-  carry(lastMid + 1, prev.length - 1, delta);
-  for (let i = midAt; i < midAt + mid.length; i++) units[i]!.end = i + 1 < units.length ? units[i + 1]!.start : text.length;
+  splitInto(mid, children, 0, firstMid);
+  const midCount = mid.length;
+  const shift = midCount - (lastMid - firstMid + 1);
+  const total = prev.length + shift;
+  for (let i = 0; i < midCount; i++) mid[i]!.end = i + 1 < midCount ? mid[i + 1]!.start : lastMid + 1 < prev.length ? prev[lastMid + 1]!.start + delta : text.length;
+  const texts: UnitText[] = new Array(total);
+  for (let i = 0; i < firstMid; i++) texts[i] = prev[i]!;
   const midTexts = unitTexts(mid, text);
-  const all = [...texts.slice(0, suffixTexts), ...midTexts, ...texts.slice(suffixTexts)];
-  // The carried ends follow from the carried starts; a mismatch means the texts were misread.
-  for (let i = 0; i < all.length; i++) {
-    const end = i + 1 < units.length ? units[i + 1]!.start : text.length;
-    if (units[i]!.end !== end || all[i]!.end !== end || all[i]!.start !== units[i]!.start) return undefined;
+  for (let i = 0; i < midCount; i++) texts[firstMid + i] = midTexts[i]!;
+  // Suffix units move: new positions, and group indices shifted by the change in unit count.
+  for (let i = lastMid + 1; i < prev.length; i++) {
+    const old = prev[i]!;
+    const group = old.group && { first: old.group.first + shift, last: old.group.last + shift };
+    texts[i + shift] = { ...old, start: old.start + delta, end: old.end + delta, group };
   }
-  return { units, texts: all };
+  const container = new Int32Array(total);
+  const open: number[] = [];
+  for (let i = 0; i < total; i++) {
+    const t = texts[i]!;
+    if (t.part === 'close') open.pop();
+    container[i] = open.length > 0 ? open[open.length - 1]! : -1;
+    if (t.part === 'open') open.push(i);
+  }
+  // The carried ends follow from the carried starts; a mismatch means the texts were misread.
+  for (let i = 0; i < total; i++) {
+    const end = i + 1 < total ? texts[i + 1]!.start : text.length;
+    if (texts[i]!.end !== end) return undefined;
+  }
+  return { units: new ResplitUnits(root, texts, mid, firstMid, container), texts };
 }

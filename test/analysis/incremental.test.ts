@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, type Tree } from '../../grammars/rust.js';
-import { resplitUnits, splitUnits, unitTexts, type Unit } from '../../server/analysis/units.js';
+import { resplitUnits, splitUnits, unitTexts, type UnitList } from '../../server/analysis/units.js';
 import { checkChangedUnits, stateOf } from '../../server/analysis/incremental.js';
 import { parseFile } from '../../server/analysis/engine.js';
 import { defaultConfig } from '../../server/analysis/config.js';
@@ -24,8 +24,8 @@ function rustFiles(dir: string): string[] {
   return out;
 }
 
-const shape = (units: readonly Unit[]) =>
-  units.map((u) => ({
+const shape = (list: UnitList) =>
+  Array.from({ length: list.length }, (_, i) => list.at(i)!).map((u) => ({
     start: u.start,
     end: u.end,
     depth: u.depth,
