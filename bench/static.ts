@@ -16,6 +16,8 @@ export function benchStatic(root: string, rounds = 3): Section {
   const checkTimes: number[] = [];
   const perRule = new Map<string, number>();
   let findings = 0;
+  const engineTimes: number[] = [];
+  // Interleaved, so that a slow spell of the shared machine hits all three alike.
   for (let r = 0; r < rounds; r++) {
     let t = performance.now();
     for (const f of texts) parse(f.text);
@@ -27,12 +29,16 @@ export function benchStatic(root: string, rounds = 3): Section {
     checkTimes.push(performance.now() - t);
     findings = [...results.values()].reduce((a, x) => a + x.findings.length, 0);
     global.gc?.();
+    t = performance.now();
+    new Workspace(defaultConfig(), []).checkTexts(texts);
+    engineTimes.push(performance.now() - t);
+    global.gc?.();
   }
   // Cost of each rule alone on top of the shared parse + syntax + facts.
   const base = new Workspace(defaultConfig(), []);
   let t = performance.now();
   const parsed = base.checkTexts(texts).files;
-  const baseTime = performance.now() - t;
+  t = performance.now() - t;
   for (const rule of STATIC_RULES) {
     const ws = new Workspace(defaultConfig(), [rule]);
     for (const f of parsed) ws.index.update(f.facts);
@@ -44,6 +50,8 @@ export function benchStatic(root: string, rounds = 3): Section {
   const parseMs = median(parseTimes);
   const checkMs = median(checkTimes);
   const rulesMs = [...perRule.values()].reduce((a, b) => a + b, 0);
+  const engineMs = median(engineTimes);
+  const together = checkMs - engineMs;
   return {
     title: 'Static analysis (`awaitlens check` engine)',
     rows: [
@@ -52,8 +60,10 @@ export function benchStatic(root: string, rounds = 3): Section {
       ['bare tree-sitter parse (baseline)', `${parseMs.toFixed(0)} ms`],
       ['full check: parse + macros + facts + all rules', `${checkMs.toFixed(0)} ms (${(checkMs / parseMs).toFixed(2)}× parse)`],
       ['lint work beyond the parse', `${(checkMs - parseMs).toFixed(0)} ms (${((checkMs - parseMs) / parseMs).toFixed(2)}× parse)`],
-      ['of which parse + macro re-parse + facts (no rules)', `${baseTime.toFixed(0)} ms (${(baseTime / parseMs).toFixed(2)}× parse)`],
-      ['of which all rules (sum of each alone)', `${rulesMs.toFixed(0)} ms (${(rulesMs / parseMs).toFixed(2)}× parse)`],
+      ['of which the engine: parse + macro re-parse + index facts (the same check with no rules)', `${engineMs.toFixed(0)} ms (${(engineMs / parseMs).toFixed(2)}× parse)`],
+      ['of which all rules together (full check − engine)', `${together.toFixed(0)} ms (${(together / parseMs).toFixed(2)}× parse)`],
+      ['target: all rules together < 1.0× parse', together < parseMs ? 'met' : `**not met** (${(together / parseMs).toFixed(2)}×)`],
+      ['each rule alone, summed (each pays for the lookups the rules share)', `${rulesMs.toFixed(0)} ms (${(rulesMs / parseMs).toFixed(2)}× parse)`],
       ['throughput', `${(texts.length / (checkMs / 1000)).toFixed(0)} files/s, ${(bytes / (1024 * 1024) / (checkMs / 1000)).toFixed(2)} MiB/s`],
       ['findings', `${findings}`],
       ['process RSS after the runs', `${mib(rss)} MiB`],
