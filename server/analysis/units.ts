@@ -145,18 +145,17 @@ export interface UnitText {
 }
 
 export function unitTexts(units: readonly Unit[], text: string): UnitText[] {
-  return units.map((u) => ({
-    start: u.start,
-    end: u.end,
-    // Owned: a unit's text is kept while the unit is unchanged, and a view would keep every
-    // version of the whole document alive (see own.ts).
-    text: ownString(text.slice(u.start, u.end)),
-    depth: u.depth,
-    part: u.header?.part,
-    group: u.header?.group,
-    uses: undefined,
-    found: undefined,
-  }));
+  // Owned: a unit's text is kept while the unit is unchanged, and a view would keep every
+  // version of the whole document alive (see own.ts).
+  return units.map((u) => unitText(u.start, u.end, ownString(text.slice(u.start, u.end)), u.depth, u.header?.part, u.header?.group, undefined, undefined));
+}
+
+/**
+ * Every `UnitText` is made here, with its fields in one order: the fast path's hot loops then
+ * see one object shape (a copy made with `{ ...old }` has another, and those loops deoptimised).
+ */
+function unitText(start: number, end: number, text: string, depth: number, part: UnitText['part'], group: UnitGroup | undefined, uses: UseMap | undefined, found: UnitText['found']): UnitText {
+  return { start, end, text, depth, part, group, uses, found };
 }
 
 /**
@@ -412,7 +411,7 @@ export function resplitUnits(prev: readonly UnitText[], prevText: string, root: 
   for (let i = lastMid + 1; i < prev.length; i++) {
     const old = prev[i]!;
     const group = old.group && { first: old.group.first + shift, last: old.group.last + shift };
-    texts[i + shift] = { ...old, start: old.start + delta, end: old.end + delta, group };
+    texts[i + shift] = unitText(old.start + delta, old.end + delta, old.text, old.depth, old.part, group, old.uses, old.found);
   }
   const container = new Int32Array(total);
   const open: number[] = [];
