@@ -56,10 +56,17 @@ function nextItem(comment: SyntaxNode): SyntaxNode | undefined {
 function allowComments(syntax: FileSyntax): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const root = syntax.root;
-  const windows = syntax.scope && scopeWindows(syntax, syntax.scope);
+  const text = syntax.text;
+  // A scoped analysis searches only where an allow can reach its findings, not the whole text.
+  const windows = syntax.scope ? scopeWindows(syntax, syntax.scope).sort((x, y) => x[0] - y[0]) : [[0, text.length] as [number, number]];
+  const hits: number[] = [];
+  let from = 0;
+  for (const [a, b] of windows) {
+    for (let i = text.indexOf('awaitlens:', Math.max(a, from)); i !== -1 && i < b; i = text.indexOf('awaitlens:', i + 1)) hits.push(i);
+    from = Math.max(from, b);
+  }
   let last = -1;
-  for (let i = syntax.text.indexOf('awaitlens:'); i !== -1; i = syntax.text.indexOf('awaitlens:', i + 1)) {
-    if (windows && !windows.some(([a, b]) => i >= a && i < b)) continue;
+  for (const i of hits) {
     let n: SyntaxNode | null = root.descendantForIndex(i, i + 1);
     while (n && n.type !== 'line_comment' && n.type !== 'block_comment') n = n.parent;
     if (!n || n.startIndex <= last) continue;
