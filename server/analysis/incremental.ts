@@ -32,6 +32,8 @@ export interface FileState {
   facts: FileFacts;
   /** The file's `use` map, as the units' maps joined. */
   uses?: UseMap;
+  /** Where each of `facts.locks.bodies` starts (see `mergeFacts`). */
+  bodyFirsts?: Int32Array;
 }
 
 export function stateOf(file: ParsedFile, findings: Finding[]): FileState {
@@ -172,7 +174,8 @@ function checkUnitSubset(
   }
   // Moves the kept findings' and facts' spans (planned above and in mergeFacts) in place.
   const dropped: Dropped = { fns: [], fields: [], bodies: [] };
-  const facts = mergeFacts(prev.facts, scoped.facts, mover, dropped);
+  const firsts: { value?: Int32Array } = {};
+  const facts = mergeFacts(prev.facts, scoped.facts, mover, dropped, prev.bodyFirsts, firsts);
   const fresh = scoped.facts;
   scoped.facts = facts;
   // The index holds the previous facts' objects, kept ones included: when that is `prev`'s
@@ -188,7 +191,7 @@ function checkUnitSubset(
     failures: result.failures,
     facts,
     indexChanged,
-    state: { text, lines, units: texts, findings: merged, facts, uses: scoped.resolver.uses },
+    state: { text, lines, units: texts, findings: merged, facts, uses: scoped.resolver.uses, bodyFirsts: firsts.value },
     analysed: scopeUnits.length,
     units: texts.length,
     analysedRanges: scopeUnits.map((u): [number, number] => [u.start, u.end]),
@@ -324,6 +327,11 @@ class SpanMover {
   }
 
   private lastUnit = 0;
+  private mk = -1;
+  private md = 0;
+  private mdl = 0;
+  private mline0 = 0;
+  private mdc = 0;
 
   /** The spans planned to move, and their new start and end (offset, line, character) in `targets`. */
   private readonly planned: Span[] = [];
@@ -346,7 +354,19 @@ class SpanMover {
       targets = grown;
     }
     if (k >= 0 && eo >= so && eo <= this.align.oldUnits[k]!.end) {
-      const [d, dl, line0, dc] = this.move(k, this.newIndex(k));
+      // The move of the last unit is kept in fields: spans come in runs from one unit.
+      if (k !== this.mk) {
+        const mv = this.move(k, this.newIndex(k));
+        this.mk = k;
+        this.md = mv[0];
+        this.mdl = mv[1];
+        this.mline0 = mv[2];
+        this.mdc = mv[3];
+      }
+      const d = this.md;
+      const dl = this.mdl;
+      const line0 = this.mline0;
+      const dc = this.mdc;
       if (d === 0 && dl === 0 && dc === 0) return;
       const a = s.start;
       const b = s.end;
@@ -419,7 +439,7 @@ interface Dropped {
 }
 
 /** `dropped` receives the old facts of the changed units. */
-function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped: Dropped): FileFacts {
+function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped: Dropped, firsts: Int32Array | undefined, firstsOut: { value?: Int32Array }): FileFacts {
   const kept = <T>(items: readonly T[], at: (x: T) => number | undefined, move: (x: T) => void, drop: T[]): T[] => {
     const out: T[] = [];
     for (const x of items) {
@@ -440,10 +460,28 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped:
     for (const a of f.awaits) mover.plan(a.span);
   }, dropped.fns);
   const keptFields = kept(old.fields, (f) => f.span.start.offset, (f) => mover.plan(f.span), dropped.fields);
-  const keptBodies = kept(old.locks?.bodies ?? [], firstOffset, (b) => {
-    for (const s of b.sites) mover.plan(s.span);
-    for (const c of b.calls) mover.plan(c.span);
-  }, dropped.bodies);
+  // Where each body starts comes from `firsts` (parallel to the old bodies) when given: reading
+  // it through every body's first site or call costs a chain of cache misses per body.
+  const oldBodies = old.locks?.bodies ?? [];
+  const known = firsts && firsts.length === oldBodies.length ? firsts : undefined;
+  const keptBodies: BodyLocks[] = [];
+  const keptFirsts: number[] = [];
+  for (let i = 0; i < oldBodies.length; i++) {
+    const b = oldBodies[i]!;
+    const o = known ? known[i]! : firstOffset(b);
+    if (o === undefined) continue;
+    const c = mover.classify(o);
+    if (c === -1) {
+      dropped.bodies.push(b);
+      continue;
+    }
+    if (c === 1) {
+      for (const x of b.sites) mover.plan(x.span);
+      for (const x of b.calls) mover.plan(x.span);
+    }
+    keptBodies.push(b);
+    keptFirsts.push(c === 1 ? o + mover.deltaAt(o)! : o);
+  }
   mover.apply();
   // Kept and fresh lists are each in extraction order, so joining them is a merge, not a sort.
   // Extraction lists fns with bodies first, then bodiless ones, each in source order.
@@ -452,7 +490,22 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped:
   const fields = mergeSorted(keptFields, fresh.fields, (f) => f.span.start.offset);
   let locks: FileLocks | undefined;
   if (old.locks || fresh.locks) {
-    const bodies = mergeSorted(keptBodies, fresh.locks?.bodies ?? [], (b) => firstOffset(b) ?? 0);
+    const freshBodies = fresh.locks?.bodies ?? [];
+    const freshFirsts = freshBodies.map((b) => firstOffset(b) ?? 0);
+    // Merged by start (kept first on ties), keeping the starts for the next keystroke.
+    const total = keptBodies.length + freshBodies.length;
+    const bodies: BodyLocks[] = new Array(total);
+    const out = new Int32Array(total);
+    for (let i = 0, j = 0, n = 0; n < total; n++) {
+      if (j >= freshBodies.length || (i < keptBodies.length && keptFirsts[i]! <= freshFirsts[j]!)) {
+        out[n] = keptFirsts[i]!;
+        bodies[n] = keptBodies[i++]!;
+      } else {
+        out[n] = freshFirsts[j]!;
+        bodies[n] = freshBodies[j++]!;
+      }
+    }
+    firstsOut.value = out;
     locks = { bodies, statics: fresh.locks?.statics ?? [] };
   }
   // Statics are whole-file facts: the fresh ones replace the old ones.
