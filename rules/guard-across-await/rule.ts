@@ -90,6 +90,8 @@ export default defineRule({
 
 /** The lock type behind `receiver.method()`, when `method` acquires a blocking lock or a cell borrow. */
 function lockOf(ctx: RuleContext, receiver: SyntaxNode, method: string): LockType | undefined {
+  // Typing the receiver is the costly part, and asked for every method call.
+  if (!ctx.knowledge.isAcquireMethod(method)) return undefined;
   const type = ctx.resolver.typeOf(receiver) ?? staticType(ctx, receiver);
   if (!type) return undefined;
   const lock = ctx.knowledge.lock(type);

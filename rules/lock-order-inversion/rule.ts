@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
-import { conflicts, lockGraphOf, type OrderedPair, type Place } from '../../server/analysis/lock-facts.js';
-import type { FileFacts } from '../../server/analysis/facts.js';
+import { conflicts, indexLockGraph, type OrderedPair, type Place } from '../../server/analysis/lock-facts.js';
 import { defineRule } from '../../server/analysis/rule.js';
 
 export default defineRule({
@@ -26,13 +25,7 @@ export default defineRule({
   },
   nodeTypes: ['call_expression'],
   check(ctx) {
-    const { index } = ctx;
-    const all: FileFacts[] = [];
-    for (const p of index.paths()) {
-      const f = index.get(p);
-      if (f) all.push(f);
-    }
-    const graph = lockGraphOf(index, all, ctx.knowledge);
+    const graph = indexLockGraph(ctx.index, ctx.knowledge);
     const reported = new Set<string>();
     for (const pair of graph.pairsIn(ctx.path)) {
       const key = `${pair.bodyKey}\u0000${pair.first}\u0000${pair.second}`;

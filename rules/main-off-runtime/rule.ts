@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
-import { BODY_BOUNDARIES, LOOPS } from '../../server/analysis/context.js';
+import { BODY_BOUNDARIES, LOOPS, codeBefore } from '../../server/analysis/context.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 
 const SPAWN_FNS = new Set(['tokio::spawn', 'tokio::task::spawn']);
@@ -59,6 +59,11 @@ export default defineRule({
 
 /** `#[tokio::main]` in any spelling that keeps the multi-thread runtime (the default). */
 function isMultiThreadMain(ctx: RuleContext, fn: SyntaxNode): boolean {
+  // `previousNamedSibling` walks the parent's children from the first: asked of every fn of a
+  // large module that costs more than the rest of the rule. An attribute (or a comment) right
+  // before the fn shows in the text.
+  const { ch } = codeBefore(ctx.text, ctx.syntax.start(fn));
+  if (ch !== ']' && ch !== '/') return false;
   for (let a = fn.previousNamedSibling; a && (a.type === 'attribute_item' || a.type === 'line_comment' || a.type === 'block_comment'); a = a.previousNamedSibling) {
     if (a.type !== 'attribute_item') continue;
     const attr = a.namedChildren.find((c) => c.type === 'attribute');

@@ -57,10 +57,16 @@ export default defineRule({
   },
 });
 
+const LET_TUPLE = /let\s*(?:mut\b\s*)?[(/]/y;
+
 function channels(ctx: RuleContext): Channel[] {
   const { syntax, resolver } = ctx;
   const out: Channel[] = [];
   for (const decl of syntax.nodes('let_declaration')) {
+    // Only a tuple pattern can name both ends, and it starts with `(` (or a comment before it):
+    // the text rules out most lets without reading their fields from the tree.
+    LET_TUPLE.lastIndex = syntax.start(decl);
+    if (!LET_TUPLE.test(syntax.text)) continue;
     const pat = decl.childForFieldName('pattern');
     const value = decl.childForFieldName('value');
     if (pat?.type !== 'tuple_pattern' || value?.type !== 'call_expression') continue;
@@ -107,6 +113,13 @@ function channels(ctx: RuleContext): Channel[] {
 function checkChannel(ctx: RuleContext, ch: Channel): void {
   const { syntax, resolver } = ctx;
   const senderName = ch.sender.text;
+  // The sender's uses in the body: the same for every receive loop, and the body's identifiers
+  // are many (the file's text is compared before the tree is asked).
+  let senderUses: SyntaxNode[] | undefined;
+  const usesOfSender = () =>
+    (senderUses ??= syntax
+      .within('identifier', ch.body)
+      .filter((id) => syntax.textOf(id) === senderName && !isPatternName(syntax, id) && bindsTo(ctx, id, ch.sender)));
   for (const call of syntax.within('call_expression', ch.body)) {
     const m = resolver.methodCall(call);
     if (!m || !RECEIVE_METHODS.has(m.name) || m.receiver.type !== 'identifier') continue;
@@ -118,9 +131,7 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
     const inline = runsInline(syntax, loop, ch.body);
     if (inline === undefined) continue;
     const loopStart = syntax.start(loop);
-    const uses = syntax
-      .within('identifier', ch.body)
-      .filter((id) => id.text === senderName && !isPatternName(syntax, id) && bindsTo(ctx, id, ch.sender));
+    const uses = usesOfSender();
     if (uses.some((id) => syntax.start(id) < loopStart && movesAway(syntax, id))) continue;
     const line = syntax.span(ch.sender).start.line + 1;
     const canFix = inline === 'own' && !uses.some((id) => syntax.start(id) >= loopStart) && !insideLoop(syntax, loop, ch.body);

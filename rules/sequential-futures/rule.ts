@@ -49,9 +49,10 @@ export default defineRule({
   check(ctx) {
     // Every report is about `.await`s: a file or block without one has nothing to find, and
     // visiting each statement's identifiers is the rule's whole cost.
-    if (ctx.syntax.nodes('await_expression').length === 0) return;
+    // A report needs two futures, each from a `let` of the block and awaited in it.
+    if (ctx.syntax.nodes('await_expression').length < 2) return;
     for (const block of ctx.syntax.nodes('block')) {
-      if (ctx.syntax.within('await_expression', block).length > 0) checkBlock(ctx, block);
+      if (ctx.syntax.within('await_expression', block).length >= 2 && ctx.syntax.within('let_declaration', block).length >= 2) checkBlock(ctx, block);
     }
   },
 });

@@ -74,8 +74,19 @@ export default defineRule({
         related: list.slice(1, 1 + MAX_RELATED).map((c) => ({ node: c.node, message: `another unbuffered ${c.dir} in the loop of line ${line}: \`${c.label}\`` })),
       });
     }
-    // Runs of writes: three or more statements in a row writing the same stream.
-    for (const block of ctx.syntax.nodes('block')) {
+    // Runs of writes: three or more statements in a row writing the same stream. A block holding
+    // fewer write calls than that cannot have a run, and reading every statement of every block
+    // costs more than the rest of the rule.
+    const writes = calls.filter((c) => c.dir === 'write').map((c) => ctx.syntax.start(c.node));
+    const writesIn = (block: SyntaxNode) => {
+      const s = ctx.syntax.start(block);
+      const e = ctx.syntax.end(block);
+      let n = 0;
+      for (const w of writes) if (w >= s && w < e) n++;
+      return n;
+    };
+    for (const block of writes.length < RUN_LENGTH ? [] : ctx.syntax.nodes('block')) {
+      if (writesIn(block) < RUN_LENGTH) continue;
       let run: IoCall[] = [];
       const flush = () => {
         if (run.length >= RUN_LENGTH && !run.every((c) => covered.has(ctx.syntax.key(c.node)))) {

@@ -10,6 +10,7 @@ import type { Span } from './types.js';
 import { headType, type UseMap } from './uses.js';
 import { signatureOf } from './signature.js';
 import { extractLockFacts, lockSignatureLines, type FileLocks } from './lock-facts.js';
+import { BODY_BOUNDARIES, enclosingBody } from './context.js';
 
 export type FutureKind = 'async' | 'impl-future' | 'boxed-future';
 
@@ -78,9 +79,12 @@ export function futureKind(fn: SyntaxNode): FutureKind | undefined {
   return m[0].startsWith('impl') ? 'impl-future' : 'boxed-future';
 }
 
+const OWNER_TYPES = ['impl_item', 'trait_item', 'function_item', 'closure_expression'];
+
 /** The impl or trait around a fn: (type, trait). */
 export function ownerOf(syntax: FileSyntax, fn: SyntaxNode): { implType?: string; traitName?: string } {
-  for (const a of syntax.ancestors(fn)) {
+  const found = syntax.enclosingOf(OWNER_TYPES, fn);
+  for (const a of found === null ? syntax.ancestors(fn) : found ? [found] : []) {
     if (a.type === 'impl_item') {
       const t = a.childForFieldName('type');
       const tr = a.childForFieldName('trait');
@@ -94,6 +98,7 @@ export function ownerOf(syntax: FileSyntax, fn: SyntaxNode): { implType?: string
 
 /** Whether `node` belongs to `fn`'s own body rather than to a nested fn, closure or async block. */
 export function ownBody(syntax: FileSyntax, fn: SyntaxNode, node: SyntaxNode): boolean {
+  if (BODY_BOUNDARIES.has(fn.type)) return syntax.same(enclosingBody(syntax, node), fn);
   for (const a of syntax.ancestors(node)) {
     if (syntax.same(a, fn)) return true;
     if (a.type === 'function_item' || a.type === 'closure_expression' || a.type === 'async_block') return false;

@@ -11,6 +11,7 @@ import { lastSegment, type Knowledge } from './knowledge.js';
 import type { Resolver } from './resolve.js';
 import type { FileSyntax } from './syntax.js';
 import type { Span } from './types.js';
+import type { WorkspaceIndex } from './workspace-index.js';
 
 export type LockMode = 'shared' | 'upgradable' | 'exclusive';
 
@@ -171,6 +172,21 @@ export function guardEnd(syntax: FileSyntax, resolver: Resolver, call: SyntaxNod
   return temporaryEnd(syntax, call);
 }
 
+/**
+ * Per file: `guardEnd` of each acquiring call. It depends on the syntax alone, and a file's lock
+ * facts are extracted again once the whole workspace is indexed (see `Workspace.refreshFacts`).
+ */
+const guardEnds = new WeakMap<FileSyntax, Map<string, number>>();
+
+function guardEndOnce(syntax: FileSyntax, resolver: Resolver, call: SyntaxNode): number {
+  let ends = guardEnds.get(syntax);
+  if (!ends) guardEnds.set(syntax, (ends = new Map()));
+  const key = syntax.key(call);
+  let end = ends.get(key);
+  if (end === undefined) ends.set(key, (end = guardEnd(syntax, resolver, call)));
+  return end;
+}
+
 /** A `let g = ..` guard lives to the end of its block, or to the first `drop(g)` after it. */
 function boundGuardEnd(syntax: FileSyntax, decl: SyntaxNode, name: string): number {
   const block = syntax.parent(decl);
@@ -216,9 +232,23 @@ function temporaryEnd(syntax: FileSyntax, node: SyntaxNode): number {
   return syntax.end(node);
 }
 
+// Filled on first use: context.js imports this module through facts.js.
+let callOrBody: string[] | undefined;
+
 /** Whether `call` is (inside) an argument of a spawn: its future runs in another task, not under the caller's guards. */
 function insideSpawn(syntax: FileSyntax, resolver: Resolver, call: SyntaxNode, body: SyntaxNode): boolean {
-  for (const a of syntax.ancestors(call)) {
+  // Only the calls around `call` matter, and file offsets find them without a climb.
+  const types = (callOrBody ??= ['call_expression', ...BODY_BOUNDARIES]);
+  const around: SyntaxNode[] = [];
+  for (let a = syntax.enclosingOf(types, call); !syntax.same(a, body); a = syntax.enclosingOf(types, a)) {
+    if (!a) return spawnAround(syntax, resolver, call, [...syntax.ancestors(call)], body);
+    around.push(a);
+  }
+  return spawnAround(syntax, resolver, call, around, body);
+}
+
+function spawnAround(syntax: FileSyntax, resolver: Resolver, call: SyntaxNode, around: readonly SyntaxNode[], body: SyntaxNode): boolean {
+  for (const a of around) {
     if (syntax.same(a, body)) return false;
     if (a.type !== 'call_expression' || syntax.same(a, call)) continue;
     const args = a.childForFieldName('arguments');
@@ -247,6 +277,8 @@ function calleeOf(resolver: Resolver, call: SyntaxNode): { name: string; implTyp
   return /^[A-Z]/.test(owner) ? { name, implType: owner } : { name };
 }
 
+const FN = ['function_item'];
+
 function bodyLabel(syntax: FileSyntax, resolver: Resolver, body: SyntaxNode): string {
   const fnName = (fn: SyntaxNode) => {
     const name = fn.childForFieldName('name')?.text ?? '?';
@@ -254,7 +286,8 @@ function bodyLabel(syntax: FileSyntax, resolver: Resolver, body: SyntaxNode): st
     return impl ? `${lastSegment(impl)}::${name}` : name;
   };
   if (body.type === 'function_item') return fnName(body);
-  const outer = [...syntax.ancestors(body)].find((a) => a.type === 'function_item');
+  const found = syntax.enclosingOf(FN, body);
+  const outer = found !== null ? found : [...syntax.ancestors(body)].find((a) => a.type === 'function_item');
   const what = body.type === 'async_block' ? 'the async block' : 'the closure';
   return outer ? `${what} in ${fnName(outer)}` : what;
 }
@@ -272,29 +305,39 @@ export function extractLockFacts(syntax: FileSyntax, resolver: Resolver, knowled
     localStatics.set(name, lock);
   }
   // Per body: its facts, and for each site the acquiring call and the range its guard is alive in.
-  const bodies = new Map<string, { node: SyntaxNode; facts: BodyLocks; callNodes: SyntaxNode[]; starts: number[]; ends: number[] }>();
+  type Entry = { node: SyntaxNode; facts: BodyLocks; callNodes: SyntaxNode[]; starts: number[]; ends: number[]; acquires: boolean };
+  const bodies = new Map<string, Entry>();
   const bodyOf = (node: SyntaxNode) => {
     const b = enclosingBody(syntax, node);
     if (!b) return undefined;
     const key = syntax.key(b);
     let entry = bodies.get(key);
     if (!entry) {
-      const facts: BodyLocks = { label: bodyLabel(syntax, resolver, b), sites: [], calls: [], events: [] };
+      // The label is filled in for the bodies kept.
+      const facts: BodyLocks = { label: '', sites: [], calls: [], events: [] };
       if (b.type === 'function_item') {
         const name = b.childForFieldName('name')?.text;
         const impl = resolver.implTypeOf(b);
         if (name) facts.fn = { name, implType: impl ? lastSegment(impl) : undefined };
       }
-      entry = { node: b, facts, callNodes: [], starts: [], ends: [] };
+      entry = { node: b, facts, callNodes: [], starts: [], ends: [], acquires: false };
       bodies.set(key, entry);
     }
     return entry;
   };
-  // Calls come in source order; an acquisition is checked against the guards alive where it starts.
+  // Which calls take locks, first: the calls of a body that is no fn's and takes none are dropped
+  // with it, so their callees (the costly part: the receiver's type) are never needed.
+  const plan: Array<{ call: SyntaxNode; acq: Acquisition | undefined; entry: Entry }> = [];
   for (const call of syntax.nodes('call_expression')) {
     const acq = acquisitionOf(call, resolver, knowledge, localStatics);
     const entry = bodyOf(call);
     if (!entry) continue;
+    if (acq) entry.acquires = true;
+    plan.push({ call, acq, entry });
+  }
+  // Calls come in source order; an acquisition is checked against the guards alive where it starts.
+  for (const { call, acq, entry } of plan) {
+    if (!acq && !entry.acquires && !entry.facts.fn) continue;
     const at = syntax.start(call);
     const alive = () => {
       const out: number[] = [];
@@ -310,25 +353,28 @@ export function extractLockFacts(syntax: FileSyntax, resolver: Resolver, knowled
         mode: modeOf(acq.method),
         waits: !acq.method.startsWith('try_'),
         span: syntax.span(call),
-        text: short(call.text),
+        text: short(syntax.textOf(call)),
       };
       if (acq.pendingStatic) site.pendingStatic = acq.method;
       const idx = entry.facts.sites.push(site) - 1;
       entry.callNodes.push(call);
       entry.starts.push(syntax.end(call));
-      entry.ends.push(guardEnd(syntax, resolver, call));
+      entry.ends.push(guardEndOnce(syntax, resolver, call));
       for (const h of held) entry.facts.events.push({ held: h, then: { site: idx } });
       continue;
     }
     const callee = calleeOf(resolver, call);
     if (!callee || insideSpawn(syntax, resolver, call, entry.node)) continue;
-    const idx = entry.facts.calls.push({ ...callee, span: syntax.span(call), text: short(call.text) }) - 1;
+    const idx = entry.facts.calls.push({ ...callee, span: syntax.span(call), text: short(syntax.textOf(call)) }) - 1;
     for (const h of alive()) entry.facts.events.push({ held: h, then: { call: idx } });
   }
-  return {
-    bodies: [...bodies.values()].map((b) => b.facts).filter((b) => b.sites.length > 0 || (b.fn && b.calls.length > 0)),
-    statics,
-  };
+  const kept: BodyLocks[] = [];
+  for (const { node, facts } of bodies.values()) {
+    if (facts.sites.length === 0 && !(facts.fn && facts.calls.length > 0)) continue;
+    facts.label = bodyLabel(syntax, resolver, node);
+    kept.push(facts);
+  }
+  return { bodies: kept, statics };
 }
 
 /** A stable text of what other files depend on (no spans), for the index signature. */
@@ -498,7 +544,25 @@ export class LockGraph {
   }
 }
 
-const graphs = new WeakMap<object, { facts: FileFacts[]; graph: LockGraph }>();
+const graphs = new WeakMap<object, { facts: FileFacts[]; graph: LockGraph; version?: number }>();
+
+/**
+ * `lockGraphOf` for every file of an index. The rule asks once per file checked, and collecting
+ * and comparing every file's facts each time costs O(files²) on a workspace check: the index's
+ * facts version tells when nothing was replaced since.
+ */
+export function indexLockGraph(index: WorkspaceIndex, knowledge: Knowledge): LockGraph {
+  const cached = graphs.get(index);
+  if (cached && cached.version === index.factsVersion) return cached.graph;
+  const all: FileFacts[] = [];
+  for (const p of index.paths()) {
+    const f = index.get(p);
+    if (f) all.push(f);
+  }
+  const graph = lockGraphOf(index, all, knowledge);
+  graphs.get(index)!.version = index.factsVersion;
+  return graph;
+}
 
 /**
  * The lock graph of the whole workspace, rebuilt only when some file's facts object changed.

@@ -132,13 +132,13 @@ export function expandMacros(macros: readonly SyntaxNode[], shiftOf: (n: SyntaxN
     const p = planMacro(m, shiftOf(m), fileText);
     if (p) plans.push(p);
   }
-  // Select pieces: one batch, no alternatives.
+  // Select pieces have no alternatives: they share the first round's batch (a parse, and every
+  // walk of its tree, has a fixed cost far above that of the bytes it reads).
   const selectPieces = plans.flatMap((p) => p.selectPlans ?? []);
-  if (selectPieces.length > 0) parseBatch(selectPieces, fileText);
   // Other macros: try each reading in turn, batching every macro still unresolved.
   let pending = plans.filter((p) => !p.selectPlans);
-  for (let round = 0; pending.length > 0 && round < 3; round++) {
-    const batch: PiecePlan[] = [];
+  for (let round = 0; (pending.length > 0 || round === 0) && round < 3; round++) {
+    const batch: PiecePlan[] = round === 0 ? selectPieces : [];
     const failed = new Set<MacroPlan>();
     for (const mp of pending) {
       const attempt = mp.attempts[round];

@@ -19,6 +19,9 @@ const CONSTRUCTORS = new Set(['new', 'bind', 'connect', 'open', 'create', 'with_
 /** Methods that hand back (a wrapper of) their receiver's type. */
 const SAME_TYPE_METHODS = new Set(['clone', 'unwrap', 'expect', 'unwrap_or_default', 'as_ref', 'as_mut', 'borrow', 'to_owned', 'into']);
 const FN_LIKE = new Set(['function_item', 'closure_expression']);
+const IMPL = ['impl_item'];
+/** Where `computeBinding` looks for names: every node that can bind one, or hold the lets that do. */
+const SCOPES = ['block', 'function_item', 'closure_expression', 'for_expression', 'let_condition', 'match_arm'];
 
 export interface BindingSite {
   /** The node that introduces the binding (a let_declaration, parameter, or pattern host). */
@@ -43,17 +46,26 @@ export interface MethodCall {
   nameNode: SyntaxNode;
 }
 
+/** A type or binding answer with the index answers it was computed from. */
+interface IndexedAnswer<T> {
+  value: T;
+  lookups: readonly IndexLookup[];
+  /** The index generation at which the lookups were last known to hold. */
+  generation: number;
+}
+
 export class Resolver {
   // Rules ask about the same receivers and names again and again; N-API node access is the cost.
-  private readonly typeCache = new Map<string, string | undefined>();
-  private readonly bindingCache = new Map<string, BindingSite | undefined>();
+  private readonly typeCache = new Map<string, IndexedAnswer<string | undefined>>();
+  private readonly bindingCache = new Map<string, IndexedAnswer<BindingSite | undefined>>();
   // Syntax-only answers (the `use` map is fixed per file): kept across index generations.
   private readonly calleeCache = new Map<string, string | undefined>();
   private readonly methodCache = new Map<string, MethodCall | undefined>();
   private readonly blockLets = new Map<string, Array<{ start: number; end: number; decl: SyntaxNode }>>();
-  private cachedGeneration = -1;
+  /** Index answers read by the type or binding answer being computed (nested answers add theirs). */
+  private reads: IndexLookup[] | undefined;
   /** Index answers read while recording (see `recordLookups`). */
-  private lookupLog?: IndexLookup[];
+  private lookupLog?: Set<IndexLookup>;
 
   /** `compute()` once per node: the answer, `undefined` included, is kept in `cache`. */
   private memo<T>(cache: Map<string, T>, node: SyntaxNode, compute: () => T): T {
@@ -64,13 +76,51 @@ export class Resolver {
     return answer;
   }
 
-  /** Answers about types and bindings depend on the index (field types), so they expire with it. */
-  private fresh(): void {
-    if (this.cachedGeneration !== this.lookup.generation) {
-      this.typeCache.clear();
-      this.bindingCache.clear();
-      this.cachedGeneration = this.lookup.generation;
+  /**
+   * `memo` for answers that depend on the index. Each keeps the index answers it read, and stays
+   * valid for as long as they hold: a workspace check reads every file's types while extracting
+   * facts, again when facts are refreshed and again in the rules, with the index generation
+   * moving in between, and most answers read nothing from the index or nothing that moved.
+   */
+  private indexed<T>(cache: Map<string, IndexedAnswer<T>>, node: SyntaxNode, compute: () => T): T {
+    const key = this.syntax.key(node);
+    const known = cache.get(key);
+    if (known && this.stillHolds(known)) {
+      this.read(known.lookups);
+      return known.value;
     }
+    const outer = this.reads;
+    let reads: IndexLookup[] = [];
+    this.reads = reads;
+    let value: T;
+    try {
+      value = compute();
+    } finally {
+      this.reads = outer;
+    }
+    if (reads.length > 8) reads = [...new Set(reads)];
+    cache.set(key, { value, lookups: reads, generation: this.lookup.generation });
+    this.read(reads);
+    return value;
+  }
+
+  private stillHolds(a: IndexedAnswer<unknown>): boolean {
+    const generation = this.lookup.generation;
+    if (a.generation === generation) return true;
+    for (const l of a.lookups) if (this.answerOf(l) !== l.answer) return false;
+    a.generation = generation;
+    return true;
+  }
+
+  /** Passes index answers on to the answer being computed, or to the log when none is. */
+  private read(lookups: readonly IndexLookup[]): void {
+    if (lookups.length === 0) return;
+    if (this.reads) for (const l of lookups) this.reads.push(l);
+    else if (this.lookupLog) for (const l of lookups) this.lookupLog.add(l);
+  }
+
+  private answerOf(l: IndexLookup): string | undefined {
+    return l.field !== undefined ? this.lookup.fieldType(l.struct, l.field) : this.lookup.fnReturnType(l.struct, l.implType);
   }
 
   constructor(
@@ -122,44 +172,40 @@ export class Resolver {
   /**
    * Start writing down every index answer this resolver reads. A file's facts are a function of
    * its syntax and those answers, so when they all still hold after the rest of the workspace
-   * is indexed, the facts need no second extraction. Caches are dropped so that no answer
-   * read before recording is reused unseen.
+   * is indexed, the facts need no second extraction. A cached answer reused while recording
+   * writes down the index answers it was computed from.
    */
   recordLookups(): void {
-    this.typeCache.clear();
-    this.bindingCache.clear();
-    this.lookupLog = [];
+    this.lookupLog = new Set();
   }
 
   takeLookups(): IndexLookup[] {
-    const log = this.lookupLog ?? [];
+    const log = [...(this.lookupLog ?? [])];
     this.lookupLog = undefined;
     return log;
   }
 
   /** Whether the index still gives every recorded answer. */
   sameAnswers(log: readonly IndexLookup[]): boolean {
-    return log.every((l) =>
-      (l.field !== undefined ? this.lookup.fieldType(l.struct, l.field) : this.lookup.fnReturnType(l.struct, l.implType)) === l.answer);
+    return log.every((l) => this.answerOf(l) === l.answer);
   }
 
   private fieldType(struct: string, field: string): string | undefined {
     const answer = this.lookup.fieldType(struct, field);
-    this.lookupLog?.push({ struct, field, answer });
+    this.read([{ struct, field, answer }]);
     return answer;
   }
 
   private fnReturnType(name: string, implType?: string): string | undefined {
     const answer = this.lookup.fnReturnType(name, implType);
-    this.lookupLog?.push({ struct: name, implType, answer });
+    this.read([{ struct: name, implType, answer }]);
     return answer;
   }
 
   /** The type (resolved head path) of an expression, when it can be told locally. */
   typeOf(expr: SyntaxNode, depth = 0): string | undefined {
     if (depth > 8) return undefined;
-    this.fresh();
-    return this.memo(this.typeCache, expr, () => this.computeTypeOf(expr, depth));
+    return this.indexed(this.typeCache, expr, () => this.computeTypeOf(expr, depth));
   }
 
   private computeTypeOf(expr: SyntaxNode, depth: number): string | undefined {
@@ -229,7 +275,8 @@ export class Resolver {
 
   /** The `impl` type around a node (`self`'s type), resolved. */
   implTypeOf(node: SyntaxNode): string | undefined {
-    for (const a of this.syntax.ancestors(node)) {
+    const found = this.syntax.enclosingOf(IMPL, node);
+    for (const a of found === null ? this.syntax.ancestors(node) : found ? [found] : []) {
       if (a.type === 'impl_item') {
         const t = a.childForFieldName('type');
         return t ? this.type(t.text) : undefined;
@@ -246,8 +293,7 @@ export class Resolver {
 
   /** Where the name `ident` used at `ident` was bound, searching lets and parameters outward. */
   binding(ident: SyntaxNode): BindingSite | undefined {
-    this.fresh();
-    return this.memo(this.bindingCache, ident, () => this.computeBinding(ident));
+    return this.indexed(this.bindingCache, ident, () => this.computeBinding(ident));
   }
 
   private letsOf(block: SyntaxNode): Array<{ start: number; end: number; decl: SyntaxNode }> {
@@ -263,10 +309,28 @@ export class Resolver {
     return lets;
   }
 
+  /** The ancestors of `node` of the SCOPES types, innermost first (by file offsets when they tell). */
+  private *scopesAround(node: SyntaxNode): Generator<SyntaxNode> {
+    let scope = this.syntax.enclosingOf(SCOPES, node);
+    if (scope === null) {
+      yield* this.syntax.ancestors(node);
+      return;
+    }
+    while (scope) {
+      yield scope;
+      const next: SyntaxNode | undefined | null = this.syntax.enclosingOf(SCOPES, scope);
+      if (next === null) {
+        yield* this.syntax.ancestors(scope);
+        return;
+      }
+      scope = next;
+    }
+  }
+
   private computeBinding(ident: SyntaxNode): BindingSite | undefined {
     const name = ident.text;
     const at = this.syntax.start(ident);
-    for (const scope of this.syntax.ancestors(ident)) {
+    for (const scope of this.scopesAround(ident)) {
       if (scope.type === 'block') {
         const lets = this.letsOf(scope);
         // The last let before `at` that binds the name; a let is in scope for the statements

@@ -13,16 +13,18 @@ const DEEP_CHAIN = 24;
 const SLOW_PARENT_MS = 0.02;
 
 /**
- * Node types collected in one native pass when a file is analysed. Other types are collected
- * lazily per request; `identifier` is deliberately not here (there are millions on a large
- * workspace — ask for them `within` a container instead).
+ * Node types collected in one native pass when a file is analysed: those that facts and rules ask
+ * for as `nodes` or `fileNodes`, or `within` many containers. Other types are collected lazily
+ * per request. Each listed type costs on every file (the binding looks each name up among all
+ * grammar symbols on every walk, and every node found becomes a JS object whose end offset is
+ * read), so types nobody asks for file-wide are left out; `identifier` deliberately so (there are
+ * millions on a large workspace — ask for them `within` a container instead).
  */
 export const EAGER_TYPES: readonly string[] = [
-  'macro_invocation', 'line_comment', 'block_comment', 'call_expression', 'await_expression',
-  'function_item', 'function_signature_item', 'impl_item', 'trait_item', 'struct_item', 'use_declaration',
-  'let_declaration', 'expression_statement', 'loop_expression', 'while_expression', 'for_expression',
-  'closure_expression', 'async_block', 'match_expression', 'return_expression', 'field_expression',
-  'attribute_item', 'if_expression', 'macro_definition',
+  'macro_invocation', 'call_expression', 'await_expression', 'function_item', 'function_signature_item',
+  'struct_item', 'use_declaration', 'let_declaration', 'loop_expression', 'while_expression', 'for_expression',
+  'return_expression', 'block', 'static_item', 'closure_expression', 'async_block', 'impl_item', 'trait_item',
+  'let_condition', 'match_arm', 'expression_statement',
 ];
 
 interface PieceLink {
@@ -35,6 +37,11 @@ interface Bucket {
   nodes: SyntaxNode[];
   starts: number[];
   ends: number[];
+}
+
+/** Nodes of some types in source order, each with the index of the innermost one containing it (-1: none). */
+interface Nesting extends Bucket {
+  outer: number[];
 }
 
 export class FileSyntax {
@@ -55,6 +62,13 @@ export class FileSyntax {
   /** Main-tree [start, end) ranges of the scope roots, when the analysis is scoped. */
   private readonly scopeRanges: Array<[number, number]> | undefined;
   private readonly fileBuckets = new Map<string, Bucket>();
+  private readonly nestings = new Map<string, Nesting>();
+  /**
+   * Per tree: node id → end offset in the tree. `endIndex` is a native call (`startIndex` is
+   * not), and offsets are asked of the same nodes again and again; a node's id is unique in its
+   * tree (the address of its slot in the parent).
+   */
+  private readonly endIndices = new WeakMap<Tree, Map<number, number>>();
 
   /**
    * `scope`: analyse only these main-tree nodes (top-level items, see units.ts). `nodes(type)` then
@@ -73,18 +87,19 @@ export class FileSyntax {
     const types = [...new Set([...eager, 'macro_invocation'])];
     const raw = new Map<string, SyntaxNode[]>(types.map((t) => [t, []]));
     this.scopeRanges = scope?.map((n): [number, number] => [n.startIndex, n.endIndex]).sort((a, b) => a[0] - b[0]);
-    let level: SyntaxNode[] = scope ? [...scope] : [tree.rootNode];
-    for (let depth = 0; level.length > 0; depth++) {
+    // Per level: the nodes found under each root, roots in order (main-tree roots, then pieces).
+    let found: SyntaxNode[][] = (scope ? [...scope] : [tree.rootNode]).map((r) => r.descendantsOfType(types));
+    for (let depth = 0; found.length > 0; depth++) {
       const macros: SyntaxNode[] = [];
-      for (const root of level) {
-        for (const node of root.descendantsOfType(types)) {
+      for (const list of found) {
+        for (const node of list) {
           const type = node.type;
           raw.get(type)!.push(node);
           if (type === 'macro_invocation') macros.push(node);
         }
       }
-      level = [];
       if (depth >= MAX_MACRO_DEPTH || macros.length === 0) break;
+      const level: Piece[] = [];
       for (const exp of expandMacros(macros, (n) => this.shiftOf(n), text)) {
         const m = exp.macro;
         this.expansions.set(this.key(m), exp);
@@ -98,10 +113,11 @@ export class FileSyntax {
             this.batchTrees.push(piece.tree);
           }
           table.push({ piece, macro: m });
-          level.push(piece.root);
+          level.push(piece);
         }
       }
       for (const t of this.batchTrees) this.pieceTables.get(t)!.sort((a, b) => a.piece.wrapperStart - b.piece.wrapperStart);
+      found = piecesNodes(level, types);
     }
     for (const [type, nodes] of raw) this.buckets.set(type, this.bucket(nodes));
   }
@@ -122,7 +138,10 @@ export class FileSyntax {
   nodes(type: string): readonly SyntaxNode[] {
     let b = this.buckets.get(type);
     if (!b) {
-      b = this.scopeRanges ? this.bucket(this.scope!.flatMap((r) => this.gather(r, type).nodes)) : this.gather(this.root, type);
+      const main = this.scope ? this.scope.flatMap((r) => r.descendantsOfType(type)) : this.root.descendantsOfType(type);
+      // Every registered piece lies under the scope (macros outside it are not expanded).
+      const pieces = this.batchTrees.flatMap((t) => this.pieceTables.get(t)!.map((l) => l.piece));
+      b = this.bucket(main.concat(...piecesNodes(pieces, [type])));
       this.buckets.set(type, b);
     }
     return b.nodes;
@@ -174,6 +193,88 @@ export class FileSyntax {
     return out;
   }
 
+  /**
+   * The innermost node of one of `types` around `node` (not `node` itself): the first of them
+   * among `ancestors(node)`, told from file offsets instead of a climb of native `parent` calls.
+   * Nodes nest properly by file range, macro pieces inside their invocations included, and no
+   * node has an ancestor of the same range among these types' nodes. Null when offsets cannot
+   * tell: for a zero-width node, or outside the analysed scope (or at its top) in a scoped
+   * analysis — the caller then climbs.
+   */
+  enclosingOf(types: readonly string[], node: SyntaxNode): SyntaxNode | undefined | null {
+    const s = this.start(node);
+    const e = this.end(node);
+    if (s === e || !this.covers(node)) return null;
+    const key = types.join(' ');
+    let n = this.nestings.get(key);
+    if (!n) this.nestings.set(key, (n = this.nesting(types)));
+    const { starts, ends, nodes, outer } = n;
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= s) lo = mid + 1;
+      else hi = mid;
+    }
+    // Every node containing `node` starts at or before it, so it contains the last one that does.
+    for (let i = lo - 1; i >= 0; i = outer[i]!) {
+      if (ends[i]! >= e && !(starts[i] === s && ends[i] === e)) return nodes[i];
+    }
+    return this.scopeRanges ? null : undefined;
+  }
+
+  private endIndex(node: SyntaxNode): number {
+    let ends = this.endIndices.get(node.tree);
+    if (!ends) this.endIndices.set(node.tree, (ends = new Map()));
+    const id = node.id;
+    let e = ends.get(id);
+    if (e === undefined) ends.set(id, (e = node.endIndex));
+    return e;
+  }
+
+  /** The nodes of `type` (as `nodes(type)` holds them) starting where `node` starts, with their file end offsets. */
+  startingAt(type: string, node: SyntaxNode): Array<{ node: SyntaxNode; end: number }> {
+    const { starts, ends, nodes } = this.bucketOf(type);
+    const s = this.start(node);
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < s) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Array<{ node: SyntaxNode; end: number }> = [];
+    for (let i = lo; i < starts.length && starts[i] === s; i++) out.push({ node: nodes[i]!, end: ends[i]! });
+    return out;
+  }
+
+  /** Whether `node` lies in what `nodes` and `enclosingOf` answer for: always, unless the analysis is scoped. */
+  covers(node: SyntaxNode): boolean {
+    return !this.scopeRanges || node.tree !== this.tree || this.inScope(node.startIndex, node.endIndex);
+  }
+
+  private bucketOf(type: string): Bucket {
+    this.nodes(type);
+    return this.buckets.get(type)!;
+  }
+
+  private nesting(types: readonly string[]): Nesting {
+    const entries: Array<{ n: SyntaxNode; s: number; e: number }> = [];
+    for (const t of types) {
+      const b = this.bucketOf(t);
+      b.nodes.forEach((n, i) => entries.push({ n, s: b.starts[i]!, e: b.ends[i]! }));
+    }
+    entries.sort((a, b) => a.s - b.s || b.e - a.e);
+    const outer: number[] = [];
+    const open: number[] = [];
+    entries.forEach((x, i) => {
+      while (open.length > 0 && entries[open[open.length - 1]!]!.e < x.e) open.pop();
+      outer.push(open.length > 0 ? open[open.length - 1]! : -1);
+      open.push(i);
+    });
+    return { nodes: entries.map((x) => x.n), starts: entries.map((x) => x.s), ends: entries.map((x) => x.e), outer };
+  }
+
   private link(node: SyntaxNode, at: number): PieceLink | undefined {
     const table = this.pieceTables.get(node.tree);
     if (!table) return undefined;
@@ -199,8 +300,20 @@ export class FileSyntax {
   }
 
   end(node: SyntaxNode): number {
-    const e = node.endIndex;
+    const e = this.endIndex(node);
     return e + (this.link(node, e)?.piece.shift ?? 0);
+  }
+
+  /**
+   * `node.text` without a native call for a node whose end is known (collected nodes): the file's
+   * text at its offsets. Pieces are verbatim file text, but for the wrapper characters a piece's
+   * root takes in (the parentheses or braces around arguments, statements and items).
+   */
+  textOf(node: SyntaxNode): string {
+    const s = node.startIndex;
+    const link = this.link(node, s);
+    if (link && link.piece.root.id === node.id) return node.text;
+    return this.text.slice(s + (link?.piece.shift ?? 0), this.end(node));
   }
 
   span(node: SyntaxNode): Span {
@@ -352,7 +465,7 @@ export class FileSyntax {
       const s = n.startIndex;
       if (this.isHidden(n, s)) continue;
       const shift = this.link(n, s)?.piece.shift ?? 0;
-      entries.push({ n, s: s + shift, e: n.endIndex + shift });
+      entries.push({ n, s: s + shift, e: this.endIndex(n) + shift });
     }
     entries.sort((a, b) => a.s - b.s || b.e - a.e);
     return { nodes: entries.map((x) => x.n), starts: entries.map((x) => x.s), ends: entries.map((x) => x.e) };
@@ -374,4 +487,32 @@ export class FileSyntax {
     visit(container);
     return this.bucket(found);
   }
+}
+
+/**
+ * The nodes of `types` under each piece's root, in piece order. The pieces of a level share a few
+ * batch trees, and every descendantsOfType call costs about 2 µs per type name before it walks
+ * anything (the binding looks each name up among all grammar symbols), so each batch tree is
+ * walked once and its nodes dealt out by position: a node starting inside a root's range lies
+ * under that root, because every wrapper node above a root starts before it (see macros.ts).
+ */
+function piecesNodes(pieces: readonly Piece[], types: string[]): SyntaxNode[][] {
+  const out: SyntaxNode[][] = pieces.map(() => []);
+  const byTree = new Map<Tree, Array<{ start: number; end: number; k: number }>>();
+  pieces.forEach((p, k) => {
+    let ranges = byTree.get(p.tree);
+    if (!ranges) byTree.set(p.tree, (ranges = []));
+    ranges.push({ start: p.root.startIndex, end: p.root.endIndex, k });
+  });
+  for (const [tree, ranges] of byTree) {
+    ranges.sort((a, b) => a.start - b.start);
+    let i = 0;
+    for (const node of tree.rootNode.descendantsOfType(types)) {
+      const s = node.startIndex;
+      while (i < ranges.length && s >= ranges[i]!.end) i++;
+      if (i === ranges.length) break;
+      if (s >= ranges[i]!.start) out[ranges[i]!.k]!.push(node);
+    }
+  }
+  return out;
 }

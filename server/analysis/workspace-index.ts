@@ -23,9 +23,15 @@ export class WorkspaceIndex implements TypeLookup {
   /** struct → field → the fact (the object itself: the fast path moves its span in place). */
   private readonly fields = new Map<string, Map<string, { fact: FieldFact; file: string }>>();
   private gen = 0;
+  private replaced = 0;
 
   get generation(): number {
     return this.gen;
+  }
+
+  /** Changes whenever some file's facts object is replaced or removed (signature changed or not). */
+  get factsVersion(): number {
+    return this.replaced;
   }
 
   /** Replace one file's facts; true when other files' results may change. */
@@ -33,6 +39,7 @@ export class WorkspaceIndex implements TypeLookup {
     const old = this.files.get(facts.path);
     if (old) this.unlink(old);
     this.files.set(facts.path, facts);
+    this.replaced++;
     this.link(facts);
     const changed = old?.signature !== facts.signature;
     if (changed) this.gen++;
@@ -44,6 +51,7 @@ export class WorkspaceIndex implements TypeLookup {
     if (!old) return false;
     this.unlink(old);
     this.files.delete(path);
+    this.replaced++;
     this.gen++;
     return true;
   }
@@ -59,6 +67,7 @@ export class WorkspaceIndex implements TypeLookup {
     if (!old) return this.update(facts);
     this.unlink({ fns: removed.fns, fields: removed.fields, path: facts.path }, true);
     this.files.set(facts.path, facts);
+    this.replaced++;
     this.link({ fns: added.fns, fields: added.fields, path: facts.path });
     const changed = old.signature !== facts.signature;
     if (changed) this.gen++;
