@@ -180,7 +180,10 @@ function checkUnitSubset(
   scoped.facts = facts;
   // The index holds the previous facts' objects, kept ones included: when that is `prev`'s
   // result, only the dropped and fresh fns and fields change there.
-  const indexChanged = index.get(path) === prev.facts ? index.updateParts(facts, dropped, fresh) : index.update(facts);
+  // A keystroke in code that takes no lock (before or after) leaves the lock graph as it was:
+  // the only findings it feeds that are re-checked now are those of the changed code.
+  const noLocks = dropped.bodies.every((b) => b.sites.length === 0) && (fresh.locks?.bodies ?? []).every((b) => b.sites.length === 0);
+  const indexChanged = index.get(path) === prev.facts ? index.updateParts(facts, dropped, fresh, noLocks) : index.update(facts);
 
   const result = checkFile(scoped, index, knowledge, input.rules, input.config);
   for (const f of result.findings) if (inChanged(f.span.start.offset)) findings.push(f);

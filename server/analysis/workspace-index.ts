@@ -62,12 +62,22 @@ export class WorkspaceIndex implements TypeLookup {
    * kept facts in place): only those are unlinked and linked, not every fn of a large file on
    * every keystroke. True when other files' results may change.
    */
-  updateParts(facts: FileFacts, removed: { fns: readonly FnFact[]; fields: readonly FieldFact[] }, added: { fns: readonly FnFact[]; fields: readonly FieldFact[] }): boolean {
+  updateParts(
+    facts: FileFacts,
+    removed: { fns: readonly FnFact[]; fields: readonly FieldFact[] },
+    added: { fns: readonly FnFact[]; fields: readonly FieldFact[] },
+    /**
+     * Neither the removed nor the added facts take a lock: then no lock pair starts in the
+     * changed code, and what the lock graph built before says of the rest still holds (its
+     * places are the kept facts' own spans, moved in place), so `factsVersion` stays.
+     */
+    lockGraphHolds = false,
+  ): boolean {
     const old = this.files.get(facts.path);
     if (!old) return this.update(facts);
     this.unlink({ fns: removed.fns, fields: removed.fields, path: facts.path }, true);
     this.files.set(facts.path, facts);
-    this.replaced++;
+    if (!lockGraphHolds) this.replaced++;
     this.link({ fns: added.fns, fields: added.fields, path: facts.path });
     const changed = old.signature !== facts.signature;
     if (changed) this.gen++;
