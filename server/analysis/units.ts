@@ -369,23 +369,27 @@ export function resplitUnits(prev: readonly UnitText[], prevText: string, root: 
   const { prefix: P, suffix: S } = commonEnds(prevText, text);
   const delta = text.length - prevText.length;
   // Top-level groups of the previous units: an item, or a container with its members.
-  const groups: Array<[number, number]> = [];
+  // Group g spans units [firsts[g], lasts[g]]; typed arrays, as this runs on every keystroke.
+  const firsts = new Int32Array(prev.length);
+  const lasts = new Int32Array(prev.length);
+  let count = 0;
   for (let i = 0; i < prev.length; ) {
     const u = prev[i]!;
     const last = u.part === 'open' && u.group ? u.group.last : i;
-    groups.push([i, last]);
+    firsts[count] = i;
+    lasts[count++] = last;
     i = last + 1;
   }
   // One group of margin on each side: a token's parse may look a little past its end.
   let before = 0;
-  while (before < groups.length && prev[groups[before]![1]]!.end < P) before++;
+  while (before < count && prev[lasts[before]!]!.end < P) before++;
   before = Math.max(0, before - 1);
-  let after = groups.length;
-  while (after > before && prev[groups[after - 1]![0]]!.start > prevText.length - S) after--;
-  after = Math.min(groups.length, after + 1);
+  let after = count;
+  while (after > before && prev[firsts[after - 1]!]!.start > prevText.length - S) after--;
+  after = Math.min(count, after + 1);
   if (after <= before) return undefined;
-  const firstMid = groups[before]![0];
-  const lastMid = groups[after - 1]![1];
+  const firstMid = firsts[before]!;
+  const lastMid = lasts[after - 1]!;
   const midStart = prev[firstMid]!.start;
   const midEnd = prev[lastMid]!.end + delta;
   // The new tree's top-level children in the middle must begin and end where the carried units do.
@@ -393,7 +397,7 @@ export function resplitUnits(prev: readonly UnitText[], prevText: string, root: 
   let n = before === 0 ? root.firstChild : root.firstChildForIndex(midStart);
   if (before > 0 && (!n || n.startIndex !== midStart)) return undefined;
   for (; n && n.startIndex < midEnd; n = n.nextSibling) children.push(n);
-  if (after < groups.length ? n?.startIndex !== midEnd : n !== null) return undefined;
+  if (after < count ? n?.startIndex !== midEnd : n !== null) return undefined;
   const lastChild = children[children.length - 1];
   if (lastChild && LEADING.has(lastChild.type)) return undefined;
 
