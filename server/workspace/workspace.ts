@@ -7,6 +7,7 @@ import { knowledge, type Knowledge } from '../analysis/knowledge.js';
 import type { StaticRule } from '../analysis/rule.js';
 import { WorkspaceIndex } from '../analysis/workspace-index.js';
 import { extractFacts } from '../analysis/facts.js';
+import { ownStrings } from '../analysis/own.js';
 import { STATIC_RULES } from '../../rules/index.js';
 import { discover } from './discover.js';
 import { readSource } from './read-source.js';
@@ -44,7 +45,7 @@ export class Workspace {
     // read none, or none that another file changed, and extraction is the costly part.
     if (file.factLookups && file.resolver.sameAnswers(file.factLookups)) return;
     file.resolver.recordLookups();
-    file.facts = extractFacts(file.path, file.syntax, file.resolver, this.knowledge);
+    file.facts = ownStrings(extractFacts(file.path, file.syntax, file.resolver, this.knowledge));
     file.factLookups = file.resolver.takeLookups();
     this.index.update(file.facts);
   }
