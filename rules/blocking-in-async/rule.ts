@@ -1,7 +1,8 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
-import { argsText, asyncBodyOf } from '../../server/analysis/context.js';
+import { argsText, asyncBodyOf, enclosingBody } from '../../server/analysis/context.js';
 import type { BlockingApi } from '../../server/analysis/knowledge.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+import type { FileSyntax } from '../../server/analysis/syntax.js';
 
 /** `std::process::Command` builder methods hand back the command, so `.output()` at the end of a chain is still on a Command. */
 const COMMAND_BUILDERS = new Set(['arg', 'args', 'env', 'envs', 'env_remove', 'env_clear', 'current_dir', 'stdin', 'stdout', 'stderr']);
@@ -33,10 +34,20 @@ export default defineRule({
   nodeTypes: ['call_expression'],
   check(ctx) {
     const { syntax } = ctx;
+    // Most calls share their body with many others: whether it is async is read once per body.
+    const asyncBodies = new Map<string, boolean>();
+    const inAsync = (call: SyntaxNode): SyntaxNode | undefined => {
+      const body = enclosingBody(syntax, call);
+      if (!body) return undefined;
+      const key = syntax.key(body);
+      let isAsync = asyncBodies.get(key);
+      if (isAsync === undefined) asyncBodies.set(key, (isAsync = isAsyncBody(syntax, body) ?? syntax.same(asyncBodyOf(syntax, call), body)));
+      return isAsync ? body : undefined;
+    };
     for (const call of syntax.nodes('call_expression')) {
-      const found = blockingCall(ctx, call);
+      const found = blockingCall(ctx, call, inAsync);
       if (!found) continue;
-      const body = asyncBodyOf(syntax, call);
+      const body = inAsync(call);
       if (!body) continue;
       const { api, name } = found;
       const where = body.type === 'function_item' ? 'an `async fn`' : body.type === 'async_block' ? 'an `async` block' : 'an `async` closure';
@@ -50,8 +61,24 @@ export default defineRule({
   },
 });
 
+/** A fn's header up to `fn`: visibility, then the modifiers (`async`, `const`, `unsafe`, `extern "C"`). */
+const FN_HEADER = /(?:pub\b\s*(?:\([^()]*\)\s*)?)?((?:(?:const|async|unsafe|default)\s+|extern\b\s*(?:"[^"]*"\s*)?)*)fn\b/y;
+
+/**
+ * Whether a fn body is async, read from its header's text (reading the fn's children from the
+ * tree costs a node each); undefined for anything but a fn with a plainly spelled header (a
+ * comment among the modifiers, say), which `asyncBodyOf` then decides.
+ */
+function isAsyncBody(syntax: FileSyntax, body: SyntaxNode): boolean | undefined {
+  if (body.type !== 'function_item') return undefined;
+  FN_HEADER.lastIndex = syntax.start(body);
+  const header = FN_HEADER.exec(syntax.text);
+  // As `isAsyncFn` reads the modifiers.
+  return header ? /\basync\b/.test(header[1]!) : undefined;
+}
+
 /** The knowledge entry of a blocking call and how to name it, or undefined. */
-function blockingCall(ctx: RuleContext, call: SyntaxNode): { api: BlockingApi; name: string } | undefined {
+function blockingCall(ctx: RuleContext, call: SyntaxNode, inAsync?: (call: SyntaxNode) => SyntaxNode | undefined): { api: BlockingApi; name: string } | undefined {
   const { resolver, knowledge } = ctx;
   // Built only for a call that turns out to block: reading the arguments is a native call.
   const argText = () => {
@@ -68,6 +95,9 @@ function blockingCall(ctx: RuleContext, call: SyntaxNode): { api: BlockingApi; n
   const m = resolver.methodCall(call);
   // Typing the receiver is the costly part; no blocking API has a method of most names.
   if (!m || !knowledge.hasBlockingMethod(m.name)) return undefined;
+  // Blocking method names are common (`send`, `recv`, `read`, `join`): outside async code the
+  // receiver need not be typed at all.
+  if (inAsync && !inAsync(call)) return undefined;
   const recv = receiverType(ctx, m.receiver);
   const api = recv ? knowledge.blockingMethod(m.name, recv) : undefined;
   if (!api) return undefined;

@@ -1,9 +1,11 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
-import { asyncBodyOf, BODY_BOUNDARIES } from '../../server/analysis/context.js';
-import { lastSegment, type LockType } from '../../server/analysis/knowledge.js';
+import { BODY_BOUNDARIES, enclosingBody, isAsyncClosure } from '../../server/analysis/context.js';
+import { isAsyncFn } from '../../server/analysis/facts.js';
+import { lastSegment, type Knowledge, type LockType } from '../../server/analysis/knowledge.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
 
 /** Calls that turn a lock result into the guard itself (`m.lock().unwrap()`). */
 const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_or_default']);
@@ -11,6 +13,9 @@ const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_or_defaul
 const AWAITING_MACROS = new Set(['select', 'select_biased', 'try_select', 'join', 'try_join']);
 /** Statics are often wrapped for lazy initialisation; the lock is the first type argument. */
 const LAZY = /^(?:[\w:]*::)?(?:LazyLock|Lazy|OnceLock|OnceCell)\s*<([\s\S]*)>$/;
+
+/** Text any invocation of an awaiting macro contains. */
+const AWAITING_TEXT = /select|join/;
 
 const LIFETIME: Record<Holder['kind'], string> = {
   let: 'its block',
@@ -55,12 +60,16 @@ export default defineRule({
   nodeTypes: ['call_expression', 'let_declaration', 'await_expression', 'match_expression', 'let_condition', 'static_item', 'try_expression'],
   check(ctx) {
     const { syntax, resolver } = ctx;
+    // A method's name is part of its call's text: calls without any acquire name need no native reads.
+    const acquires = offsetsOf(ctx.text, acquireNames(ctx.knowledge));
+    if (acquires.length === 0) return;
     for (const call of syntax.nodes('call_expression')) {
+      if (!someWithin(acquires, syntax.start(call), syntax.end(call))) continue;
       const m = resolver.methodCall(call);
       if (!m) continue;
       const lock = lockOf(ctx, m.receiver, m.name);
       if (!lock) continue;
-      const body = asyncBodyOf(syntax, call);
+      const body = asyncBodyOf(ctx, call);
       if (!body) continue;
       const guard = guardExpr(ctx, call);
       const holder = holderOf(ctx, guard);
@@ -88,6 +97,19 @@ export default defineRule({
   },
 });
 
+const acquireCache = new WeakMap<Knowledge, RegExp>();
+
+/** Any text that could be the name of a method taking a blocking lock or a cell borrow. */
+function acquireNames(knowledge: Knowledge): RegExp {
+  let re = acquireCache.get(knowledge);
+  if (!re) {
+    const names = [...new Set(knowledge.locks.filter((l) => l.kind !== 'async').flatMap((l) => l.acquire))];
+    re = new RegExp(names.length ? names.map((n) => n.replace(/[^\w]/g, '\\$&')).join('|') : '(?!)', 'g');
+    acquireCache.set(knowledge, re);
+  }
+  return re;
+}
+
 /** The lock type behind `receiver.method()`, when `method` acquires a blocking lock or a cell borrow. */
 function lockOf(ctx: RuleContext, receiver: SyntaxNode, method: string): LockType | undefined {
   // Typing the receiver is the costly part, and asked for every method call.
@@ -111,6 +133,24 @@ function staticType(ctx: RuleContext, receiver: SyntaxNode): string | undefined 
     return ctx.resolver.type(text);
   }
   return undefined;
+}
+
+const asyncCache = new WeakMap<RuleContext['syntax'], Map<string, boolean>>();
+
+/**
+ * `asyncBodyOf` from context.ts, with the answer per body kept: telling an `async fn` reads its
+ * children natively, and a body holds many lock calls.
+ */
+function asyncBodyOf(ctx: RuleContext, node: SyntaxNode): SyntaxNode | undefined {
+  const { syntax } = ctx;
+  const body = enclosingBody(syntax, node);
+  if (!body || body.type === 'async_block') return body;
+  let perFile = asyncCache.get(syntax);
+  if (!perFile) asyncCache.set(syntax, (perFile = new Map()));
+  const key = syntax.key(body);
+  let isAsync = perFile.get(key);
+  if (isAsync === undefined) perFile.set(key, (isAsync = body.type === 'function_item' ? isAsyncFn(body) : isAsyncClosure(body)));
+  return isAsync ? body : undefined;
 }
 
 /** `m.lock()` grown by `.unwrap()`, `.expect(..)`, `?` into the expression that is the guard. */
@@ -197,18 +237,33 @@ function firstAwaitHeld(ctx: RuleContext, holder: Holder, guard: SyntaxNode, bod
   const { syntax } = ctx;
   const from = syntax.end(holder.decl ?? guard);
   const until = holder.name ? givenUpAt(ctx, holder, from) : Infinity;
-  const points = [
-    ...syntax.within('await_expression', holder.region),
-    ...syntax.within('macro_invocation', holder.region).filter((m) => AWAITING_MACROS.has(macroName(m))),
-  ];
+  const points = syntax.within('await_expression', holder.region);
+  // Reading a macro's name is native; one whose text has no awaiting macro's name cannot be one.
+  const macros = syntax.within('macro_invocation', holder.region);
+  if (macros.length > 0) for (const m of macros) if (AWAITING_TEXT.test(syntax.textOf(m)) && AWAITING_MACROS.has(macroName(m))) points.push(m);
   // The task suspends at the keyword (or the macro), which for `f(guard).await` comes after the guard.
-  const at = points.map((p) => ({ p, s: awaitSpan(ctx, p)[0] })).sort((a, b) => a.s - b.s);
+  const at = points.map((p) => ({ p, s: suspendsAt(ctx, p) })).sort((a, b) => a.s - b.s);
   for (const { p, s } of at) {
     if (s < from) continue;
     if (s >= until) return undefined;
-    if (syntax.same(asyncBodyOf(syntax, p), body)) return p;
+    // `body` is async, so the point's async body is `body` exactly when its innermost body is.
+    if (syntax.same(enclosingBody(syntax, p), body)) return p;
   }
   return undefined;
+}
+
+/** `awaitSpan(ctx, at)[0]`, read from the file text when the `.` directly precedes the keyword. */
+function suspendsAt(ctx: RuleContext, at: SyntaxNode): number {
+  const { syntax, text } = ctx;
+  if (at.type === 'await_expression') {
+    const end = syntax.end(at);
+    if (end >= 5 && text.startsWith('await', end - 5)) {
+      let i = end - 5;
+      while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '\n' || text[i - 1] === '\r')) i--;
+      if (text[i - 1] === '.' && i - 1 >= syntax.start(at)) return i - 1;
+    }
+  }
+  return awaitSpan(ctx, at)[0];
 }
 
 /** Where the bound guard is dropped, moved or shadowed in its region (Infinity when never). */
@@ -216,9 +271,11 @@ function givenUpAt(ctx: RuleContext, holder: Holder, from: number): number {
   const { syntax } = ctx;
   const name = holder.name!;
   let at = Infinity;
-  for (const id of syntax.within('identifier', holder.region)) {
+  // Collecting the region's identifiers is native work; most guards are never named again.
+  if (!mentions(ctx, name, from, syntax.end(holder.region))) return at;
+  for (const id of identifiersIn(ctx, holder.region)) {
     const s = syntax.start(id);
-    if (s < from || s >= at || id.text !== name) continue;
+    if (s < from || s >= at || !isName(ctx.text, s, name)) continue;
     const p = syntax.parent(id);
     if (!p) continue;
     // Passed by value (including `drop(g)`), moved into a new binding, or returned.
@@ -240,8 +297,8 @@ function dropFix(ctx: RuleContext, holder: Holder, at: SyntaxNode, point: string
   while (stmt && !syntax.same(syntax.parent(stmt), holder.region)) stmt = syntax.parent(stmt);
   if (!stmt) return [];
   const stmtStart = syntax.start(stmt);
-  for (const id of syntax.within('identifier', holder.region)) {
-    if (syntax.start(id) < stmtStart || id.text !== holder.name) continue;
+  if (mentions(ctx, holder.name, stmtStart, syntax.end(holder.region))) for (const id of identifiersIn(ctx, holder.region)) {
+    if (syntax.start(id) < stmtStart || !isName(ctx.text, syntax.start(id), holder.name)) continue;
     const b = resolver.binding(id);
     if (!b || syntax.same(b.decl, holder.decl)) return [];
   }
@@ -256,6 +313,34 @@ function dropFix(ctx: RuleContext, holder: Holder, at: SyntaxNode, point: string
     },
   ];
 }
+
+const identifierCache = new WeakMap<RuleContext['syntax'], Map<string, SyntaxNode[]>>();
+
+/** The identifiers in a region, collected once per region (several guards of a block share it, and the fix reads it again). */
+function identifiersIn(ctx: RuleContext, region: SyntaxNode): SyntaxNode[] {
+  const { syntax } = ctx;
+  let perFile = identifierCache.get(syntax);
+  if (!perFile) identifierCache.set(syntax, (perFile = new Map()));
+  const key = syntax.key(region);
+  let ids = perFile.get(key);
+  if (!ids) perFile.set(key, (ids = syntax.within('identifier', region)));
+  return ids;
+}
+
+/** Whether `name` occurs in the file text between the offsets (identifier nodes are their text verbatim). */
+function mentions(ctx: RuleContext, name: string, from: number, to: number): boolean {
+  const i = ctx.text.indexOf(name, from);
+  return i >= 0 && i + name.length <= to;
+}
+
+/** Whether the identifier starting at `s` is `name`: the text there is `name` and no identifier character follows. */
+function isName(text: string, s: number, name: string): boolean {
+  return text.startsWith(name, s) && !IDENT_CHAR.test(text[s + name.length] ?? '');
+}
+
+const IDENT_CHAR = /[\p{L}\p{N}\p{M}\p{Pc}]/u;
+
+
 
 function guardTypeName(lock: LockType, method: string): string {
   const crate = lock.path.slice(0, lock.path.length - lastSegment(lock.path).length);

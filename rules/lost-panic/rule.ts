@@ -2,11 +2,18 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { enclosingBody, isDiscarded, unwrapExpr } from '../../server/analysis/context.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
 
 const SPAWN_FNS = new Set(['tokio::spawn', 'tokio::task::spawn', 'tokio::task::spawn_local']);
 const RUNTIME_TYPES = new Set(['tokio::runtime::Handle', 'tokio::runtime::Runtime', 'tokio::task::LocalSet']);
 const PANIC_MACROS = new Set(['panic', 'unreachable', 'todo', 'unimplemented', 'assert', 'assert_eq', 'assert_ne']);
 /** Guard acquisitions whose `unwrap` only fails on a poisoned lock — after another panic already happened. */
+/** A `use` that could bind a spawn fn to another name (`use tokio::spawn as go;`). */
+const RENAMED_SPAWN = /spawn\w*\s+as\b/;
+/** Text a call of `unwrap` / `expect`, a panicking macro or an index expression must contain. */
+const UNWRAP_TEXT = /unwrap|expect/;
+const PANIC_TEXT = /panic|unreachable|todo|unimplemented|assert/;
+
 const POISON_ONLY = new Set(['lock', 'read', 'write']);
 
 export default defineRule({
@@ -32,7 +39,13 @@ export default defineRule({
   },
   nodeTypes: ['call_expression', 'macro_invocation', 'index_expression', 'async_block'],
   check(ctx) {
-    for (const call of ctx.syntax.nodes('call_expression')) {
+    // A spawn's callee or method is named in its call's text, unless a `use .. as` renames it.
+    const { syntax } = ctx;
+    const spawns = offsetsOf(ctx.text, /spawn/g);
+    if (spawns.length === 0) return;
+    const renamed = RENAMED_SPAWN.test(ctx.text);
+    for (const call of syntax.nodes('call_expression')) {
+      if (!renamed && !someWithin(spawns, syntax.start(call), syntax.end(call))) continue;
       if (!isSpawn(ctx, call)) continue;
       if (!isDiscarded(ctx.syntax, handleExpr(ctx, call))) continue;
       const arg = call.childForFieldName('arguments')?.namedChildren[0];
@@ -94,9 +107,12 @@ function handleExpr(ctx: RuleContext, call: SyntaxNode): SyntaxNode {
 }
 
 function firstPanic(ctx: RuleContext, block: SyntaxNode): { node: SyntaxNode; label: string } | undefined {
-  const own = (n: SyntaxNode) => ctx.syntax.same(enclosingBody(ctx.syntax, n), block);
-  const candidates: Array<{ node: SyntaxNode; label: string }> = [];
-  for (const call of ctx.syntax.within('call_expression', block)) {
+  const { syntax } = ctx;
+  const own = (n: SyntaxNode) => syntax.same(enclosingBody(syntax, n), block);
+  const candidates: SyntaxNode[] = [];
+  for (const call of syntax.within('call_expression', block)) {
+    // The method name is in the call's text; most calls are ruled out without a native read.
+    if (!UNWRAP_TEXT.test(syntax.textOf(call))) continue;
     const m = ctx.resolver.methodCall(call);
     if (!m || (m.name !== 'unwrap' && m.name !== 'expect') || !own(call)) continue;
     if (m.receiver.type === 'call_expression') {
@@ -104,21 +120,29 @@ function firstPanic(ctx: RuleContext, block: SyntaxNode): { node: SyntaxNode; la
       const noArgs = (m.receiver.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
       if (inner && POISON_ONLY.has(inner.name) && noArgs) continue;
     }
-    candidates.push({ node: call, label: short(call.text) });
+    candidates.push(call);
   }
-  for (const mac of ctx.syntax.within('macro_invocation', block)) {
+  for (const mac of syntax.within('macro_invocation', block)) {
+    if (!PANIC_TEXT.test(syntax.textOf(mac))) continue;
     const name = macroName(mac);
-    if (PANIC_MACROS.has(name) && own(mac)) candidates.push({ node: mac, label: short(mac.text) });
+    if (PANIC_MACROS.has(name) && own(mac)) candidates.push(mac);
   }
-  for (const ix of ctx.syntax.within('index_expression', block)) {
-    const index = ix.namedChildren[1];
-    // Slicing (`buf[..n]`, `buf[a..b]`) is nearly always bounded by a length just read: too noisy to report.
-    if (!index || !own(ix) || index.type === 'range_expression') continue;
-    candidates.push({ node: ix, label: short(ix.text) });
+  // Index expressions are not collected eagerly: a block without `[` has none to collect.
+  if (syntax.textOf(block).includes('[')) {
+    for (const ix of syntax.within('index_expression', block)) {
+      const index = ix.namedChildren[1];
+      // Slicing (`buf[..n]`, `buf[a..b]`) is nearly always bounded by a length just read: too noisy to report.
+      if (!index || !own(ix) || index.type === 'range_expression') continue;
+      candidates.push(ix);
+    }
   }
-  candidates.sort((a, b) => ctx.syntax.start(a.node) - ctx.syntax.start(b.node));
-  return candidates[0];
+  // Stable sort: among candidates starting together, calls before macros before index expressions.
+  candidates.sort((a, b) => syntax.start(a) - syntax.start(b));
+  const first = candidates[0];
+  return first && { node: first, label: short(first.text) };
 }
+
+
 
 function short(text: string): string {
   const one = text.replace(/\s+/g, ' ');

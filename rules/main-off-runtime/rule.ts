@@ -32,6 +32,8 @@ export default defineRule({
   },
   nodeTypes: ['function_item', 'attribute_item', 'for_expression', 'while_expression', 'loop_expression', 'call_expression', 'await_expression', 'let_declaration'],
   check(ctx) {
+    // `#[tokio::main]` (or a `use` renaming it) names `main` in the file.
+    if (!ctx.text.includes('main')) return;
     for (const fn of ctx.syntax.nodes('function_item')) {
       if (!isMultiThreadMain(ctx, fn)) continue;
       const body = fn.childForFieldName('body');
@@ -96,10 +98,12 @@ interface Hit {
 function spawnAndWait(ctx: RuleContext, fn: SyntaxNode, loop: SyntaxNode): Hit | undefined {
   const body = loop.childForFieldName('body');
   if (!body) return undefined;
-  const spawns = ctx.syntax.within('call_expression', body).filter((c) => ownBody(ctx, fn, c) && isSpawn(ctx, c));
+  // Climbing to `fn` is native work: a call is first checked to be a spawn, and an await to end after one.
+  const spawns = ctx.syntax.within('call_expression', body).filter((c) => isSpawn(ctx, c) && ownBody(ctx, fn, c));
   if (spawns.length === 0) return undefined;
+  const firstEnd = Math.min(...spawns.map((c) => ctx.syntax.end(c)));
   for (const aw of ctx.syntax.within('await_expression', body)) {
-    if (!ownBody(ctx, fn, aw)) continue;
+    if (ctx.syntax.end(aw) <= firstEnd || !ownBody(ctx, fn, aw)) continue;
     const inner = aw.namedChildren[0];
     if (!inner) continue;
     for (const spawn of spawns) {

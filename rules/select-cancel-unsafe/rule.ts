@@ -57,12 +57,22 @@ export default defineRule({
       if (exp?.kind !== 'select') continue;
       const loop = enclosingLoop(syntax, macro);
       if (!loop) continue;
+      // Each branch is asked about as one of the others of every branch: decided once.
+      const leaves = new Map<number, boolean>();
+      const leaving = (j: number): boolean => {
+        let l = leaves.get(j);
+        if (l === undefined) {
+          const h = exp.branches[j]!.handler;
+          leaves.set(j, (l = !!h && leavesLoop(ctx, h.root, loop)));
+        }
+        return l;
+      };
       exp.branches.forEach((branch, i) => {
         const future = branch.future?.root;
         if (!future || branch.isFallback) return;
         // If every other branch leaves the loop, a lost race never re-creates this future.
-        const others = exp.branches.filter((b, j) => j !== i && !b.isFallback);
-        if (others.length > 0 && others.every((b) => b.handler && leavesLoop(ctx, b.handler.root, loop))) return;
+        const others = exp.branches.map((b, j) => ({ b, j })).filter(({ b, j }) => j !== i && !b.isFallback);
+        if (others.length > 0 && others.every(({ j }) => leaving(j))) return;
         const created = createdFuture(ctx, future, loop);
         if (!created) return;
         const found = unsafeIn(ctx, created);

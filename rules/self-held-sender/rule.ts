@@ -2,6 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { BODY_BOUNDARIES, LOOPS, enclosingBody } from '../../server/analysis/context.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+import type { Piece } from '../../server/analysis/macros.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
 
 /** Sender types whose receiver sees the end of the stream only when every sender is gone. */
@@ -86,10 +87,14 @@ function channels(ctx: RuleContext): Channel[] {
     if (rx) receivers.push(rx);
     out.push({ decl, sender, receivers, body, broadcast: types[0]!.includes('::broadcast::') });
   }
-  // Second names for the receiving end: stream wrappers and broadcast subscriptions.
+  if (out.length === 0) return out;
+  // Second names for the receiving end: stream wrappers and broadcast subscriptions. A `let`
+  // whose text names neither `subscribe` nor a wrapper (or a `use` alias of one) is neither.
+  const secondName = secondNameText(ctx);
   for (const ch of out) {
     for (const decl of syntax.within('let_declaration', ch.body)) {
       if (syntax.start(decl) < syntax.end(ch.decl)) continue;
+      if (!secondName.test(syntax.textOf(decl))) continue;
       const pat = decl.childForFieldName('pattern');
       const value = decl.childForFieldName('value');
       const name = pat && singleName(pat);
@@ -110,6 +115,16 @@ function channels(ctx: RuleContext): Channel[] {
   return out;
 }
 
+/** Words one of which the text of a `let` naming a second receiving end must hold. */
+function secondNameText(ctx: RuleContext): RegExp {
+  const words = ['subscribe', ...RECEIVER_STREAMS];
+  // `use ..::ReceiverStream as Rs;` then `Rs::new(rx)` (or `use ..::ReceiverStream::new;`).
+  for (const [alias, path] of ctx.resolver.uses.names) {
+    if (path.split('::').some((seg) => RECEIVER_STREAMS.has(seg))) words.push(alias);
+  }
+  return new RegExp(words.map((w) => w.replace(/[^\w]/g, '\\$&')).join('|'));
+}
+
 function checkChannel(ctx: RuleContext, ch: Channel): void {
   const { syntax, resolver } = ctx;
   const senderName = ch.sender.text;
@@ -117,10 +132,14 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
   // are many (the file's text is compared before the tree is asked).
   let senderUses: SyntaxNode[] | undefined;
   const usesOfSender = () =>
-    (senderUses ??= syntax
-      .within('identifier', ch.body)
-      .filter((id) => syntax.textOf(id) === senderName && !isPatternName(syntax, id) && bindsTo(ctx, id, ch.sender)));
+    (senderUses ??= identifiersNamed(syntax, ch.body, senderName).filter((id) => !isPatternName(syntax, id) && bindsTo(ctx, id, ch.sender)));
+  // A receive on one of the receiving names starts with that name: the text rules out the body's
+  // other calls without reading their callees from the tree.
+  const names = ch.receivers.map((r) => r.text);
+  const text = syntax.text;
   for (const call of syntax.within('call_expression', ch.body)) {
+    const at = syntax.start(call);
+    if (!names.some((n) => text.startsWith(n, at))) continue;
     const m = resolver.methodCall(call);
     if (!m || !RECEIVE_METHODS.has(m.name) || m.receiver.type !== 'identifier') continue;
     if (!ch.receivers.some((r) => bindsTo(ctx, m.receiver, r))) continue;
@@ -143,6 +162,45 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
       fixes: canFix && stmt ? [insertDrop(ctx, stmt, senderName)] : [],
     });
   }
+}
+
+/**
+ * The identifiers `within('identifier', body)` holds whose text is `name`, found from the places
+ * the name occurs in the file's text: collecting every identifier of a large body costs a node
+ * and a native end offset each, and the name occurs a handful of times. An occurrence inside an
+ * expanded macro is looked up in the piece that re-parses it (or is no identifier at all when no
+ * piece covers it: the macro's own tokens are hidden).
+ */
+function identifiersNamed(syntax: FileSyntax, body: SyntaxNode, name: string): SyntaxNode[] {
+  const text = syntax.text;
+  const start = syntax.start(body);
+  const end = syntax.end(body);
+  const out: SyntaxNode[] = [];
+  let macros: Array<{ start: number; end: number; pieces: Array<{ start: number; end: number; piece: Piece }> }> | undefined;
+  for (let at = text.indexOf(name, start); at !== -1 && at + name.length <= end; at = text.indexOf(name, at + 1)) {
+    macros ??= syntax.within('macro_invocation', body).flatMap((m) => {
+      const exp = syntax.expansion(m);
+      if (!exp) return [];
+      const pieces = exp.pieces.map((piece) => ({ start: piece.root.startIndex + piece.shift, end: piece.root.endIndex + piece.shift, piece }));
+      return [{ start: syntax.start(m), end: syntax.end(m), pieces }];
+    });
+    // The innermost expanded macro around the occurrence (nested ones come later in source order).
+    let host: (typeof macros)[number] | undefined;
+    for (const m of macros) if (m.start < at && at < m.end) host = m;
+    let tree = body.tree;
+    let shift = syntax.shiftOf(body);
+    if (host) {
+      const inPiece = host.pieces.find((p) => p.start <= at && at + name.length <= p.end);
+      if (!inPiece) continue;
+      tree = inPiece.piece.tree;
+      shift = inPiece.piece.shift;
+    }
+    const from = at - shift;
+    const to = from + name.length;
+    const node = tree.rootNode.descendantForIndex(from, to);
+    if (node.type === 'identifier' && node.startIndex === from && node.endIndex === to) out.push(node);
+  }
+  return out;
 }
 
 /**
@@ -199,7 +257,10 @@ function exitsOf(syntax: FileSyntax, loop: SyntaxNode): SyntaxNode[] {
   const body = loop.childForFieldName('body');
   if (!body) return [];
   const out: SyntaxNode[] = [];
+  // `break` is collected per request (a walk of the body); no `break` in the text, none in the tree.
+  const mayBreak = syntax.textOf(body).includes('break');
   for (const type of ['break_expression', 'return_expression']) {
+    if (type === 'break_expression' && !mayBreak) continue;
     for (const e of syntax.within(type, body)) {
       let target: SyntaxNode | undefined;
       const eLabel = e.namedChildren.find((c) => c.type === 'label')?.text;
@@ -269,8 +330,17 @@ function insideLoop(syntax: FileSyntax, loop: SyntaxNode, body: SyntaxNode): boo
  * or `async move` block, which captures it by value.
  */
 function movesAway(syntax: FileSyntax, id: SyntaxNode): boolean {
-  for (const a of syntax.ancestors(id)) {
-    if ((a.type === 'closure_expression' || a.type === 'async_block') && a.children.some((c) => c.type === 'move')) return true;
+  // The closures and async blocks around `id`, by file offsets while they tell, then by climbing.
+  let cur: SyntaxNode = id;
+  for (;;) {
+    const a = syntax.enclosingOf(CAPTURING, cur);
+    if (a === undefined) break;
+    if (a === null) {
+      for (const x of syntax.ancestors(cur)) if (CAPTURING.includes(x.type) && capturesByMove(x)) return true;
+      break;
+    }
+    if (capturesByMove(a)) return true;
+    cur = a;
   }
   const p = syntax.parent(id);
   if (!p) return true;
@@ -285,6 +355,12 @@ function movesAway(syntax: FileSyntax, id: SyntaxNode): boolean {
     if (host?.type === 'macro_invocation') return !BORROWING_MACROS.has(syntax.expansion(host)?.name ?? '');
   }
   return true;
+}
+
+const CAPTURING = ['closure_expression', 'async_block'];
+
+function capturesByMove(node: SyntaxNode): boolean {
+  return node.children.some((c) => c.type === 'move');
 }
 
 /** Whether an identifier introduces a name (`let tx = ..`, a parameter) rather than using one. */

@@ -1,4 +1,5 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
+import { codeBefore } from '../../server/analysis/context.js';
 import { futureOf } from '../../server/analysis/futures.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
@@ -51,8 +52,21 @@ export default defineRule({
     // visiting each statement's identifiers is the rule's whole cost.
     // A report needs two futures, each from a `let` of the block and awaited in it.
     if (ctx.syntax.nodes('await_expression').length < 2) return;
+    // Nested blocks share their lets: each is asked about once.
+    const created = new Map<string, Created | undefined>();
+    const createdBy = (stmt: SyntaxNode): Created | undefined => {
+      const key = ctx.syntax.key(stmt);
+      if (created.has(key)) return created.get(key);
+      const c = futureLet(ctx, stmt);
+      created.set(key, c);
+      return c;
+    };
     for (const block of ctx.syntax.nodes('block')) {
-      if (ctx.syntax.within('await_expression', block).length >= 2 && ctx.syntax.within('let_declaration', block).length >= 2) checkBlock(ctx, block);
+      if (ctx.syntax.within('await_expression', block).length < 2) continue;
+      // The block's own future lets are among the lets inside it; fewer than two cannot make a run.
+      let futures = 0;
+      for (const decl of ctx.syntax.within('let_declaration', block)) if (createdBy(decl) && ++futures === 2) break;
+      if (futures === 2) checkBlock(ctx, block, createdBy);
     }
   },
 });
@@ -61,14 +75,38 @@ function statementsOf(block: SyntaxNode): SyntaxNode[] {
   return block.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment' && c.type !== 'label');
 }
 
+interface Created {
+  name: string;
+  call: SyntaxNode;
+  what: string;
+}
+
 /** `let NAME = call(..);` with a plain identifier pattern, no type and no `else`. */
-function futureLet(ctx: RuleContext, stmt: SyntaxNode): { name: string; call: SyntaxNode; what: string } | undefined {
-  if (stmt.type !== 'let_declaration') return undefined;
-  const pat = stmt.childForFieldName('pattern');
+function futureLet(ctx: RuleContext, stmt: SyntaxNode): Created | undefined {
+  if (stmt.type !== 'let_declaration' || !mayEndInCall(ctx, stmt)) return undefined;
+  // Field reads are native: the rarest condition (a known future) is asked before `else`.
   const value = stmt.childForFieldName('value');
-  if (pat?.type !== 'identifier' || value?.type !== 'call_expression' || stmt.childForFieldName('alternative')) return undefined;
+  if (value?.type !== 'call_expression') return undefined;
+  const pat = stmt.childForFieldName('pattern');
+  if (pat?.type !== 'identifier') return undefined;
   const what = futureOf(ctx, value);
-  return what && !acquires(ctx, value) ? { name: pat.text, call: value, what } : undefined;
+  if (!what || stmt.childForFieldName('alternative')) return undefined;
+  return !acquires(ctx, value) ? { name: pat.text, call: value, what } : undefined;
+}
+
+/**
+ * Whether a `let`'s value may be a call, told from offsets: a call value ends right before the
+ * closing `;`, so some call inside the declaration ends there. Fields are native reads; most lets
+ * bind something else.
+ */
+function mayEndInCall(ctx: RuleContext, decl: SyntaxNode): boolean {
+  const { syntax, text } = ctx;
+  const end = syntax.end(decl);
+  if (text[end - 1] !== ';') return true;
+  const { at, ch } = codeBefore(text, end - 1);
+  if (ch === '/') return true;
+  for (const call of syntax.within('call_expression', decl)) if (syntax.end(call) === at) return true;
+  return false;
 }
 
 /** Sync primitives whose futures are about order or about holding something, not about latency. */
@@ -98,7 +136,7 @@ function unconditional(ctx: RuleContext, node: SyntaxNode, stmt: SyntaxNode): bo
   return false;
 }
 
-function checkBlock(ctx: RuleContext, block: SyntaxNode): void {
+function checkBlock(ctx: RuleContext, block: SyntaxNode, createdBy: (stmt: SyntaxNode) => Created | undefined): void {
   const stmts = statementsOf(block);
   const pending = new Map<string, Pending>();
   const all: Pending[] = [];
@@ -130,7 +168,7 @@ function checkBlock(ctx: RuleContext, block: SyntaxNode): void {
         pending.delete(id.text);
       }
     }
-    const created = type === 'let_declaration' ? futureLet(ctx, stmt) : undefined;
+    const created = type === 'let_declaration' ? createdBy(stmt) : undefined;
     if (created) {
       const p: Pending = { ...created, created: i, spoiled: false };
       pending.set(created.name, p);

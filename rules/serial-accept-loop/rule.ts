@@ -4,6 +4,7 @@ import { lastSegment } from '../../server/analysis/knowledge.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
+import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
 
 /** Calls that hand a connection to another task instead of serving it here. */
 const SPAWNS = /(^|::)(spawn|spawn_local|spawn_blocking|spawn_on|spawn_local_on)$/;
@@ -37,8 +38,12 @@ export default defineRule({
   },
   nodeTypes: ['call_expression', 'await_expression', 'let_declaration', 'let_condition', 'match_expression', 'match_arm', 'identifier', 'macro_invocation'],
   check(ctx) {
-    for (const call of ctx.syntax.nodes('call_expression')) {
-      if (!isAccept(ctx, call)) continue;
+    const { syntax } = ctx;
+    // The method name is part of an accept call's text: other calls are ruled out without a native read.
+    const accepts = offsetsOf(ctx.text, /accept/g);
+    if (accepts.length === 0) return;
+    for (const call of syntax.nodes('call_expression')) {
+      if (!someWithin(accepts, syntax.start(call), syntax.end(call)) || !isAccept(ctx, call)) continue;
       const loop = enclosingLoop(ctx.syntax, call);
       if (!loop) continue;
       const names = acceptedNames(ctx, call, loop);
@@ -54,6 +59,8 @@ export default defineRule({
     }
   },
 });
+
+
 
 function shorten(text: string): string {
   const one = text.replace(/\s+/g, ' ');
@@ -122,7 +129,7 @@ function acceptedNames(ctx: RuleContext, call: SyntaxNode, loop: SyntaxNode): Se
   // Lets after the accept that derive from a tainted name.
   const after = syntax.end(call);
   for (const decl of [...syntax.within('let_declaration', loop), ...syntax.within('let_condition', loop)].sort((a, b) => syntax.start(a) - syntax.start(b))) {
-    if (syntax.start(decl) < after) continue;
+    if (syntax.start(decl) < after || !mentionsText(syntax.textOf(decl), names)) continue;
     const value = decl.childForFieldName('value');
     const pat = decl.childForFieldName('pattern');
     if (!value || !pat || !mentions(syntax, value, names)) continue;
@@ -183,7 +190,13 @@ function addStreamNames(pat: SyntaxNode, names: Set<string>): void {
 
 function mentions(syntax: FileSyntax, node: SyntaxNode, names: Set<string>): boolean {
   if (node.type === 'identifier') return names.has(node.text);
-  return syntax.within('identifier', node).some((id) => names.has(id.text));
+  return syntax.within('identifier', node).some((id) => names.has(syntax.textOf(id)));
+}
+
+/** Whether some name occurs in `text`: an identifier that is one of them is part of its container's text. */
+function mentionsText(text: string, names: Set<string>): boolean {
+  for (const n of names) if (text.includes(n)) return true;
+  return false;
 }
 
 /**
@@ -202,7 +215,8 @@ function firstInlineAwait(ctx: RuleContext, loop: SyntaxNode, accept: SyntaxNode
   }
   candidates.sort((a, b) => syntax.start(a) - syntax.start(b));
   for (const c of candidates) {
-    if (!inLoopBody(syntax, c, loop)) continue;
+    // Climbing to the loop is native work; an await whose text names no connection is skipped first.
+    if (!mentionsText(syntax.textOf(c), names) || !inLoopBody(syntax, c, loop)) continue;
     const target = c.type === 'await_expression' ? c.namedChildren[0] : c;
     if (!target) continue;
     if (!involves(ctx, target, names)) continue;
@@ -214,7 +228,7 @@ function firstInlineAwait(ctx: RuleContext, loop: SyntaxNode, accept: SyntaxNode
 /** Whether the awaited expression does I/O with the connection (and does not just pass it on). */
 function involves(ctx: RuleContext, expr: SyntaxNode, names: Set<string>): boolean {
   const { syntax, resolver } = ctx;
-  const uses = (expr.type === 'identifier' ? [expr] : syntax.within('identifier', expr)).filter((id) => names.has(id.text));
+  const uses = (expr.type === 'identifier' ? [expr] : syntax.within('identifier', expr)).filter((id) => names.has(syntax.textOf(id)));
   return uses.some((id) => {
     if (syntax.same(id, expr)) return true;
     for (const a of syntax.ancestors(id)) {

@@ -1,6 +1,8 @@
-import { asyncBodyOf, isDiscarded } from '../../server/analysis/context.js';
+import type { SyntaxNode } from '../../grammars/rust.js';
+import { asyncBodyOf, codeBefore, isDiscarded } from '../../server/analysis/context.js';
 import { futureOf } from '../../server/analysis/futures.js';
 import { defineRule } from '../../server/analysis/rule.js';
+import type { FileSyntax } from '../../server/analysis/syntax.js';
 
 export default defineRule({
   meta: {
@@ -23,7 +25,7 @@ export default defineRule({
   },
   nodeTypes: ['call_expression', 'expression_statement', 'let_declaration'],
   check(ctx) {
-    for (const call of ctx.syntax.nodes('call_expression')) {
+    for (const call of discardCandidates(ctx.syntax)) {
       if (!isDiscarded(ctx.syntax, call)) continue;
       const what = futureOf(ctx, call);
       if (!what) continue;
@@ -37,3 +39,41 @@ export default defineRule({
     }
   },
 });
+
+/** `let _` / `let mut _` (or a comment, which could hide one) at a `let` declaration's start. */
+const LET_UNDERSCORE = /let\s*(?:mut\b\s*)?(?:_(?![\p{L}\p{N}_])|\/)/uy;
+
+/**
+ * The calls `isDiscarded` can accept, in source order: those starting where a statement starts,
+ * and those right after the `=` (or a comment) of a `let _`. Statements and lets are far fewer
+ * than calls, and asking `isDiscarded` of every call costs offsets and text scans for each.
+ */
+function discardCandidates(syntax: FileSyntax): SyntaxNode[] {
+  const found: Array<{ node: SyntaxNode; start: number; end: number }> = [];
+  const seen = new Set<string>();
+  const add = (node: SyntaxNode, start: number, end: number) => {
+    const key = syntax.key(node);
+    if (seen.has(key)) return;
+    seen.add(key);
+    found.push({ node, start, end });
+  };
+  for (const stmt of syntax.nodes('expression_statement')) {
+    const calls = syntax.startingAt('call_expression', stmt);
+    if (calls.length === 0) continue;
+    const start = syntax.start(stmt);
+    for (const c of calls) add(c.node, start, c.end);
+  }
+  const text = syntax.text;
+  for (const decl of syntax.nodes('let_declaration')) {
+    LET_UNDERSCORE.lastIndex = syntax.start(decl);
+    if (!LET_UNDERSCORE.test(text)) continue;
+    for (const call of syntax.within('call_expression', decl)) {
+      const start = syntax.start(call);
+      const { ch } = codeBefore(text, start);
+      if (ch === '=' || ch === '/') add(call, start, syntax.end(call));
+    }
+  }
+  // The order `nodes('call_expression')` has: by start, outer before inner.
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  return found.map((f) => f.node);
+}

@@ -4,6 +4,7 @@ import { lastSegment } from '../../server/analysis/knowledge.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import { unbufferedStream, type StreamType } from '../../server/analysis/streams.js';
+import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
 
 const SMALL_BUFFER = 64;
 const RUN_LENGTH = 3;
@@ -112,7 +113,7 @@ export default defineRule({
           continue;
         }
         // Statements that do not touch the stream keep the run going (formatting the next piece).
-        if (run.length > 0 && mentions(stmt.text, run[0]!.stream)) flush();
+        if (run.length > 0 && mentions(ctx.syntax.textOf(stmt), run[0]!.stream)) flush();
       }
       flush();
     }
@@ -156,9 +157,20 @@ function statementWrite(ctx: RuleContext, stmt: SyntaxNode, byNode: Map<string, 
   return undefined;
 }
 
+/** Text every method name `collect` looks at contains. */
+const IO_NAMES = /read|write/g;
+/** `BUFFER_OPS` is a plain object: the names of `Object.prototype`'s members pass its lookup too. */
+const PROTO_NAMES = new RegExp(Object.getOwnPropertyNames(Object.prototype).join('|'));
+
 function collect(ctx: RuleContext): IoCall[] {
   const out: IoCall[] = [];
-  for (const call of ctx.syntax.nodes('call_expression')) {
+  const { syntax } = ctx;
+  // A method's name is part of its call's text: calls without one of the names need no native reads.
+  const names = offsetsOf(ctx.text, IO_NAMES);
+  const every = PROTO_NAMES.test(ctx.text);
+  if (names.length === 0 && !every) return out;
+  for (const call of syntax.nodes('call_expression')) {
+    if (!every && !someWithin(names, syntax.start(call), syntax.end(call))) continue;
     const m = ctx.resolver.methodCall(call);
     if (!m) continue;
     const int = INT_OP.exec(m.name);
@@ -166,13 +178,14 @@ function collect(ctx: RuleContext): IoCall[] {
     if (!int && !bufferOp) continue;
     const type = streamTypeOf(ctx, m.receiver);
     if (!type) continue;
-    const arg = call.childForFieldName('arguments')?.namedChildren[0];
+    const arg = int ? undefined : call.childForFieldName('arguments')?.namedChildren[0];
     const small = !!int || (!!arg && smallBuffer(ctx, arg));
     const stream = m.receiver.text.replace(/\s+/g, '');
     out.push({ node: call, dir: int ? (int[1] as 'read' | 'write') : bufferOp!, small, stream, type, label: `${stream}.${m.name}(..)`.replace('(..)', int ? '()' : '(..)') });
   }
   // `write!(file, ..)` on a std stream writes each formatted piece separately.
-  for (const mac of ctx.syntax.nodes('macro_invocation')) {
+  for (const mac of syntax.nodes('macro_invocation')) {
+    if (!every && !someWithin(names, syntax.start(mac), syntax.end(mac))) continue;
     const name = macroName(mac);
     if (name !== 'write' && name !== 'writeln') continue;
     const first = ctx.syntax.expansion(mac)?.pieces[0]?.root.namedChildren[0];
@@ -185,6 +198,8 @@ function collect(ctx: RuleContext): IoCall[] {
   }
   return out.sort((a, b) => ctx.syntax.start(a.node) - ctx.syntax.start(b.node));
 }
+
+
 
 function streamTypeOf(ctx: RuleContext, recv: SyntaxNode): StreamType | undefined {
   const t = ctx.resolver.typeOf(recv);

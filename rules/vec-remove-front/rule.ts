@@ -2,6 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { enclosingLoop } from '../../server/analysis/context.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
+import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
 
 const VEC = 'std::vec::Vec';
 
@@ -28,7 +29,12 @@ export default defineRule({
   },
   nodeTypes: ['call_expression', 'integer_literal', 'let_declaration', 'macro_invocation', 'struct_item', 'field_declaration'],
   check(ctx) {
-    for (const call of ctx.syntax.nodes('call_expression')) {
+    const { syntax } = ctx;
+    // The method name is part of its call's text: other calls are ruled out without a native read.
+    const removes = offsetsOf(ctx.text, /remove/g);
+    if (removes.length === 0) return;
+    for (const call of syntax.nodes('call_expression')) {
+      if (!someWithin(removes, syntax.start(call), syntax.end(call))) continue;
       const m = ctx.resolver.methodCall(call);
       if (!m || m.name !== 'remove') continue;
       const args = call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];

@@ -3,6 +3,7 @@
 // reason about futures being dropped, delayed or awaited in sequence. Unknown means "not a
 // future": rules built on this must stay quiet rather than guess.
 import type { SyntaxNode } from '../../grammars/rust.js';
+import { codeBefore } from './context.js';
 import type { Knowledge } from './knowledge.js';
 import { lastSegment } from './knowledge.js';
 import { findBoundIdent, type Resolver } from './resolve.js';
@@ -43,12 +44,13 @@ export function futureOf(ctx: FutureLookup, call: SyntaxNode): string | undefine
     const segs = path.split('::');
     const name = segs[segs.length - 1]!;
     if (segs.length === 1) {
+      // A free fn: every workspace fn of that name must return a future (names repeat across modules).
+      // Checked before the local names, which cost a climb through the scopes.
+      const free = index.fnsNamed(name).filter(({ fn }) => fn.implType === undefined && fn.traitName === undefined);
+      if (!(free.length > 0 && free.every(({ fn }) => fn.future))) return undefined;
       // A local closure or fn-typed parameter shadows any workspace fn of the same name.
       const callee = calleeIdent(call);
       if (callee && isLocalName(ctx, callee)) return undefined;
-      // A free fn: every workspace fn of that name must return a future (names repeat across modules).
-      const free = index.fnsNamed(name).filter(({ fn }) => fn.implType === undefined && fn.traitName === undefined);
-      if (!(free.length > 0 && free.every(({ fn }) => fn.future))) return undefined;
       return isRuntimeEntryHere(ctx, free) ? undefined : `\`${name}()\``;
     }
     let owner = segs[segs.length - 2]!;
@@ -64,6 +66,9 @@ export function futureOf(ctx: FutureLookup, call: SyntaxNode): string | undefine
   }
   const m = resolver.methodCall(call);
   if (!m) return undefined;
+  // Every answer below needs a known async method or a workspace future fn of this name; most
+  // method names have neither, and typing the receiver is the costly part.
+  if (knowledge.asyncMethodsNamed(m.name).length === 0 && !index.fnsNamed(m.name).some(({ fn }) => fn.future)) return undefined;
   const recvType = resolver.typeOf(m.receiver);
   if (recvType && !ctx.resolver.uses.ambiguous.has(lastSegment(recvType))) {
     const api = knowledge.asyncMethod(m.name, recvType);
@@ -107,14 +112,57 @@ function calleeIdent(call: SyntaxNode): SyntaxNode | undefined {
  * The index keeps no attributes, so candidates in other files are taken as plain async fns.
  */
 function isRuntimeEntryHere(ctx: FutureLookup, candidates: ReadonlyArray<{ fn: { nameSpan: { start: { offset: number } } }; file: string }>): boolean {
-  const here = candidates.filter((c) => c.file === ctx.path).map((c) => c.fn.nameSpan.start.offset);
-  if (here.length === 0) return false;
-  for (const fn of ctx.syntax.fileNodes('function_item')) {
-    const name = fn.childForFieldName('name');
-    if (!name || !here.includes(ctx.syntax.start(name))) continue;
+  for (const c of candidates) {
+    if (c.file === ctx.path && isRuntimeEntryAt(ctx.syntax, c.fn.nameSpan.start.offset)) return true;
+  }
+  return false;
+}
+
+/** Per file: fn name offset → whether that fn is a runtime entry. */
+const runtimeEntries = new WeakMap<FileSyntax, Map<number, boolean>>();
+/** Per file: fn name offset → the fn, built only when the text cannot rule out an attribute. */
+const fnsByName = new WeakMap<FileSyntax, Map<number, SyntaxNode[]>>();
+
+/** The keywords that may stand between an item's attributes and its name (`pub(crate) async unsafe fn`). */
+const FN_HEADER = /(?:\bpub\s*(?:\([^()]*\)\s*)?)?(?:\b(?:const|async|unsafe|default)\s+|\bextern\s*(?:"[^"]*"\s*)?)*\bfn\s+$/;
+/** How far back the header of a fn is looked for. */
+const HEADER_REACH = 200;
+
+function isRuntimeEntryAt(syntax: FileSyntax, nameOffset: number): boolean {
+  let known = runtimeEntries.get(syntax);
+  if (!known) runtimeEntries.set(syntax, (known = new Map()));
+  let answer = known.get(nameOffset);
+  if (answer === undefined) known.set(nameOffset, (answer = computeRuntimeEntry(syntax, nameOffset)));
+  return answer;
+}
+
+function computeRuntimeEntry(syntax: FileSyntax, nameOffset: number): boolean {
+  // An attribute ends in `]` right before the fn (or before a comment): a fn whose header follows
+  // the end of another item or the start of a block has none, and no node need be read. Any
+  // other spelling goes to the tree.
+  const from = Math.max(0, nameOffset - HEADER_REACH);
+  const header = FN_HEADER.exec(syntax.text.slice(from, nameOffset));
+  if (header) {
+    const { ch } = codeBefore(syntax.text, from + header.index);
+    if (ch === '' || ch === '}' || ch === ';' || ch === '{') return false;
+  }
+  let byName = fnsByName.get(syntax);
+  if (!byName) {
+    fnsByName.set(syntax, (byName = new Map()));
+    for (const fn of syntax.fileNodes('function_item')) {
+      const name = fn.childForFieldName('name');
+      if (!name) continue;
+      const at = syntax.start(name);
+      const list = byName.get(at);
+      if (list) list.push(fn);
+      else byName.set(at, [fn]);
+    }
+  }
+  for (const fn of byName.get(nameOffset) ?? []) {
     for (let a = fn.previousNamedSibling; a && (a.type === 'attribute_item' || a.type === 'line_comment' || a.type === 'block_comment'); a = a.previousNamedSibling) {
       if (a.type === 'attribute_item' && RUNTIME_ENTRY.test(a.text)) return true;
     }
   }
   return false;
 }
+
