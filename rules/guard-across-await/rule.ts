@@ -5,7 +5,7 @@ import { lastSegment, type Knowledge, type LockType } from '../../server/analysi
 import { macroName } from '../../server/analysis/macros.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
-import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
+import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 /** Calls that turn a lock result into the guard itself (`m.lock().unwrap()`). */
 const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_or_default']);
@@ -61,7 +61,7 @@ export default defineRule({
   check(ctx) {
     const { syntax, resolver } = ctx;
     // A method's name is part of its call's text: calls without any acquire name need no native reads.
-    const acquires = offsetsOf(ctx.text, acquireNames(ctx.knowledge));
+    const acquires = wordOffsets(ctx.syntax, acquireNames(ctx.knowledge));
     if (acquires.length === 0) return;
     for (const call of syntax.nodes('call_expression')) {
       if (!someWithin(acquires, syntax.start(call), syntax.end(call))) continue;

@@ -2,7 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { enclosingBody, isDiscarded, unwrapExpr } from '../../server/analysis/context.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
-import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
+import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 const SPAWN_FNS = new Set(['tokio::spawn', 'tokio::task::spawn', 'tokio::task::spawn_local']);
 const RUNTIME_TYPES = new Set(['tokio::runtime::Handle', 'tokio::runtime::Runtime', 'tokio::task::LocalSet']);
@@ -41,7 +41,7 @@ export default defineRule({
   check(ctx) {
     // A spawn's callee or method is named in its call's text, unless a `use .. as` renames it.
     const { syntax } = ctx;
-    const spawns = offsetsOf(ctx.text, /spawn/g);
+    const spawns = wordOffsets(ctx.syntax, /spawn/g);
     if (spawns.length === 0) return;
     const renamed = RENAMED_SPAWN.test(ctx.text);
     for (const call of syntax.nodes('call_expression')) {

@@ -2,7 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { BODY_BOUNDARIES } from '../../server/analysis/context.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
-import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
+import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 export default defineRule({
   meta: {
@@ -29,8 +29,8 @@ export default defineRule({
   check(ctx) {
     const { syntax } = ctx;
     // A `poll` fn returning `Poll` has both words in its text; fns without them need no native reads.
-    const polls = offsetsOf(ctx.text, /poll/g);
-    const returns = offsetsOf(ctx.text, /Poll/g);
+    const polls = wordOffsets(ctx.syntax, /poll/g);
+    const returns = wordOffsets(ctx.syntax, /Poll/g);
     if (polls.length === 0 || returns.length === 0) return;
     for (const fn of syntax.nodes('function_item')) {
       const s = syntax.start(fn);

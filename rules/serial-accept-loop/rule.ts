@@ -4,7 +4,7 @@ import { lastSegment } from '../../server/analysis/knowledge.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
-import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
+import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 /** Calls that hand a connection to another task instead of serving it here. */
 const SPAWNS = /(^|::)(spawn|spawn_local|spawn_blocking|spawn_on|spawn_local_on)$/;
@@ -40,7 +40,7 @@ export default defineRule({
   check(ctx) {
     const { syntax } = ctx;
     // The method name is part of an accept call's text: other calls are ruled out without a native read.
-    const accepts = offsetsOf(ctx.text, /accept/g);
+    const accepts = wordOffsets(ctx.syntax, /accept/g);
     if (accepts.length === 0) return;
     for (const call of syntax.nodes('call_expression')) {
       if (!someWithin(accepts, syntax.start(call), syntax.end(call)) || !isAccept(ctx, call)) continue;

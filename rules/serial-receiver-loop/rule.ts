@@ -3,7 +3,7 @@ import { enclosingBody, enclosingLoop, LOOPS } from '../../server/analysis/conte
 import { awaitedCall } from '../../server/analysis/facts.js';
 import { lastSegment } from '../../server/analysis/knowledge.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
-import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
+import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 const RECEIVERS = new Set(['tokio::sync::mpsc::Receiver', 'tokio::sync::mpsc::UnboundedReceiver']);
 const CHANNELS = new Set(['tokio::sync::mpsc::channel', 'tokio::sync::mpsc::unbounded_channel']);
@@ -37,7 +37,7 @@ export default defineRule({
   check(ctx) {
     const { syntax } = ctx;
     // The method name is part of its call's text: other calls are ruled out without a native read.
-    const recvs = offsetsOf(ctx.text, /recv/g);
+    const recvs = wordOffsets(ctx.syntax, /recv/g);
     if (recvs.length === 0) return;
     for (const call of syntax.nodes('call_expression')) {
       if (!someWithin(recvs, syntax.start(call), syntax.end(call))) continue;

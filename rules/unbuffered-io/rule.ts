@@ -4,7 +4,7 @@ import { lastSegment } from '../../server/analysis/knowledge.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import { unbufferedStream, type StreamType } from '../../server/analysis/streams.js';
-import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
+import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 const SMALL_BUFFER = 64;
 const RUN_LENGTH = 3;
@@ -166,7 +166,7 @@ function collect(ctx: RuleContext): IoCall[] {
   const out: IoCall[] = [];
   const { syntax } = ctx;
   // A method's name is part of its call's text: calls without one of the names need no native reads.
-  const names = offsetsOf(ctx.text, IO_NAMES);
+  const names = wordOffsets(ctx.syntax, IO_NAMES);
   const every = PROTO_NAMES.test(ctx.text);
   if (names.length === 0 && !every) return out;
   for (const call of syntax.nodes('call_expression')) {

@@ -2,7 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { enclosingLoop } from '../../server/analysis/context.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
-import { offsetsOf, someWithin } from '../../server/analysis/mentions.js';
+import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 const VEC = 'std::vec::Vec';
 
@@ -31,7 +31,7 @@ export default defineRule({
   check(ctx) {
     const { syntax } = ctx;
     // The method name is part of its call's text: other calls are ruled out without a native read.
-    const removes = offsetsOf(ctx.text, /remove/g);
+    const removes = wordOffsets(ctx.syntax, /remove/g);
     if (removes.length === 0) return;
     for (const call of syntax.nodes('call_expression')) {
       if (!someWithin(removes, syntax.start(call), syntax.end(call))) continue;

@@ -2,6 +2,7 @@
 // range holds one of those places. A rule about `remove(0)` or `accept()` skips a call (or a
 // whole file) whose text cannot mention the method before it reads any field of the tree — each
 // native read costs far more than a binary search over offsets the file gives once.
+import type { FileSyntax } from './syntax.js';
 
 /** Offsets where `pattern` (global, never matching the empty string) matches in `text`, ascending. */
 export function offsetsOf(text: string, pattern: RegExp): number[] {
@@ -29,4 +30,34 @@ export function someWithin(offsets: readonly number[], start: number, end: numbe
     else hi = mid;
   }
   return lo < offsets.length && offsets[lo]! < end;
+}
+
+const cache = new WeakMap<FileSyntax, Map<RegExp, number[]>>();
+
+/**
+ * `offsetsOf` the file's text, remembered per file and pattern. A scoped analysis (the language
+ * server's fast path) reports only on nodes inside its scope, so only the scope is searched: a
+ * whole-file search per rule per keystroke would cost more than the rules themselves.
+ */
+export function wordOffsets(syntax: FileSyntax, pattern: RegExp): readonly number[] {
+  let byPattern = cache.get(syntax);
+  if (!byPattern) cache.set(syntax, (byPattern = new Map()));
+  let out = byPattern.get(pattern);
+  if (out) return out;
+  if (!syntax.scope) out = offsetsOf(syntax.text, pattern);
+  else {
+    out = [];
+    const ranges = syntax.scope.map((r): [number, number] => [syntax.start(r), syntax.end(r)]).sort((a, b) => a[0] - b[0]);
+    let from = 0;
+    for (const [a, b] of ranges) {
+      pattern.lastIndex = Math.max(a, from);
+      for (let m = pattern.exec(syntax.text); m && m.index < b; m = pattern.exec(syntax.text)) {
+        out.push(m.index);
+        pattern.lastIndex = m.index + 1;
+      }
+      from = Math.max(from, b);
+    }
+  }
+  byPattern.set(pattern, out);
+  return out;
 }
