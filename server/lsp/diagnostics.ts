@@ -39,7 +39,52 @@ export interface Conversion {
   uriFor(path: string): string;
 }
 
+interface Converted {
+  diagnostic: Diagnostic;
+  client: ClientFeatures;
+  /** The span and related spans' line/character positions, and the URIs, it was made from. */
+  positions: number[];
+  uris: string[];
+}
+
+/**
+ * The language server keeps a finding object while its item is unchanged, moving its spans in
+ * place, and republishes every finding on every keystroke: one whose positions and URIs are as
+ * they were converts to the same diagnostic, so that one is reused (UTF-16 only: other
+ * encodings read the line's text, which may have changed).
+ */
+const converted = new WeakMap<Finding, Converted>();
+
+function positionsOf(f: Finding): number[] {
+  const out = [f.span.start.line, f.span.start.character, f.span.end.line, f.span.end.character];
+  for (const r of f.related) out.push(r.span.start.line, r.span.start.character, r.span.end.line, r.span.end.character);
+  return out;
+}
+
 export function findingToDiagnostic(f: Finding, cv: Conversion): Diagnostic {
+  if (cv.codec.encoding !== 'utf-16') return convert(f, cv);
+  const uris = [cv.uriFor(f.file), ...f.related.map((r) => cv.uriFor(r.file ?? f.file))];
+  const positions = positionsOf(f);
+  const c = converted.get(f);
+  if (c && c.client === cv.client && sameNumbers(c.positions, positions) && sameNumbers(c.uris, uris)) {
+    // Offsets move with every keystroke above the finding; line and character often do not.
+    const ref = c.diagnostic.data as FindingRef;
+    ref.start = f.span.start.offset;
+    ref.end = f.span.end.offset;
+    return c.diagnostic;
+  }
+  const diagnostic = convert(f, cv);
+  converted.set(f, { diagnostic, client: cv.client, positions, uris });
+  return diagnostic;
+}
+
+function sameNumbers<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function convert(f: Finding, cv: Conversion): Diagnostic {
   const lines = cv.codec.encoding === 'utf-16' ? undefined : cv.linesFor(f.file);
   const d: Diagnostic = {
     range: cv.codec.range(f.span, lines),
