@@ -12,20 +12,23 @@ export function ownString(s: string): string {
   return (s + ' ').slice(0, -1);
 }
 
-/** Replaces, in place, every string inside plain data (objects, arrays, Maps, Sets) with an owned copy. */
+/**
+ * Replaces, in place, every string inside plain data (objects, arrays, Maps, Sets) with an owned
+ * copy. The data must be a tree (facts are): a shared part is visited once per path to it, which
+ * is harmless, and a cycle would not end.
+ */
 export function ownStrings<T>(value: T): T {
-  own(value, new Set());
+  own(value);
   return value;
 }
 
-function own(v: unknown, seen: Set<object>): void {
-  if (typeof v !== 'object' || v === null || seen.has(v)) return;
-  seen.add(v);
+function own(v: unknown): void {
+  if (typeof v !== 'object' || v === null) return;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
       if (typeof x === 'string') v[i] = ownString(x);
-      else own(x, seen);
+      else if (typeof x === 'object') own(x);
     }
     return;
   }
@@ -33,8 +36,8 @@ function own(v: unknown, seen: Set<object>): void {
     const entries = [...(v as Map<unknown, unknown>)];
     v.clear();
     for (const [k, x] of entries) {
-      own(k, seen);
-      own(x, seen);
+      own(k);
+      own(x);
       v.set(typeof k === 'string' ? ownString(k) : k, typeof x === 'string' ? ownString(x) : x);
     }
     return;
@@ -43,15 +46,17 @@ function own(v: unknown, seen: Set<object>): void {
     const items = [...(v as Set<unknown>)];
     v.clear();
     for (const x of items) {
-      own(x, seen);
+      own(x);
       v.add(typeof x === 'string' ? ownString(x) : x);
     }
     return;
   }
+  // Positions are the most numerous objects in facts and hold numbers only.
+  if ('offset' in v && 'line' in v) return;
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
+  for (const k in o) {
     const x = o[k];
     if (typeof x === 'string') o[k] = ownString(x);
-    else own(x, seen);
+    else if (typeof x === 'object') own(x);
   }
 }
