@@ -22,14 +22,20 @@ export function offsetsOf(text: string, pattern: RegExp): number[] {
  * add up to many times the file).
  */
 export function someWithin(offsets: readonly number[], start: number, end: number): boolean {
+  const i = firstAtOrAfter(offsets, start);
+  return i < offsets.length && offsets[i]! < end;
+}
+
+/** The index of the first of the ascending `sorted` that is ≥ `x` (`sorted.length` if none). */
+export function firstAtOrAfter(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
-  let hi = offsets.length;
+  let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (offsets[mid]! < start) lo = mid + 1;
+    if (sorted[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
-  return lo < offsets.length && offsets[lo]! < end;
+  return lo;
 }
 
 const cache = new WeakMap<FileSyntax, Map<RegExp, number[]>>();

@@ -2,6 +2,7 @@
 // macros, joined into a single tree. Rules must go through this facade for parents, offsets
 // and spans, because a node inside a macro piece has offsets relative to its batch tree.
 import type { SyntaxNode, Tree } from '../../grammars/rust.js';
+import { firstAtOrAfter } from './mentions.js';
 import { expandMacros, type Expansion, type Piece } from './macros.js';
 import type { LineIndex } from './line-index.js';
 import type { Span } from './types.js';
@@ -179,13 +180,7 @@ export class FileSyntax {
     // A container outside the scope (found through `fileNodes`) is not in the scoped buckets.
     const b = (this.scopeRanges && !this.inScope(s, e) ? undefined : this.buckets.get(type)) ?? this.gather(container, type);
     const { starts, ends, nodes } = b;
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! < s) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstAtOrAfter(starts, s);
     const out: SyntaxNode[] = [];
     for (let i = lo; i < starts.length && starts[i]! < e; i++) if (ends[i]! <= e) out.push(nodes[i]!);
     // A zero-width container still holds a node starting at its start.
@@ -236,15 +231,8 @@ export class FileSyntax {
   startingAt(type: string, node: SyntaxNode): Array<{ node: SyntaxNode; end: number }> {
     const { starts, ends, nodes } = this.bucketOf(type);
     const s = this.start(node);
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! < s) lo = mid + 1;
-      else hi = mid;
-    }
     const out: Array<{ node: SyntaxNode; end: number }> = [];
-    for (let i = lo; i < starts.length && starts[i] === s; i++) out.push({ node: nodes[i]!, end: ends[i]! });
+    for (let i = firstAtOrAfter(starts, s); i < starts.length && starts[i] === s; i++) out.push({ node: nodes[i]!, end: ends[i]! });
     return out;
   }
 
