@@ -10,7 +10,8 @@ const SMALL_BUFFER = 64;
 const RUN_LENGTH = 3;
 const MAX_RELATED = 8;
 const INT_OP = /^(read|write)_[uif](8|16|32|64|128)(_le)?$/;
-const BUFFER_OPS: Record<string, 'read' | 'write'> = { read: 'read', read_exact: 'read', write: 'write', write_all: 'write' };
+// A Map: a plain object would also answer for `constructor`, `valueOf` and the other members of its prototype.
+const BUFFER_OPS = new Map<string, 'read' | 'write'>([['read', 'read'], ['read_exact', 'read'], ['write', 'write'], ['write_all', 'write']]);
 const SPLITS = new Set(['split', 'into_split']);
 const PASS_THROUGH = new Set(['unwrap', 'expect']);
 
@@ -159,22 +160,19 @@ function statementWrite(ctx: RuleContext, stmt: SyntaxNode, byNode: Map<string, 
 
 /** Text every method name `collect` looks at contains. */
 const IO_NAMES = /read|write/g;
-/** `BUFFER_OPS` is a plain object: the names of `Object.prototype`'s members pass its lookup too. */
-const PROTO_NAMES = new RegExp(Object.getOwnPropertyNames(Object.prototype).join('|'));
 
 function collect(ctx: RuleContext): IoCall[] {
   const out: IoCall[] = [];
   const { syntax } = ctx;
   // A method's name is part of its call's text: calls without one of the names need no native reads.
   const names = wordOffsets(ctx.syntax, IO_NAMES);
-  const every = PROTO_NAMES.test(ctx.text);
-  if (names.length === 0 && !every) return out;
+  if (names.length === 0) return out;
   for (const call of syntax.nodes('call_expression')) {
-    if (!every && !someWithin(names, syntax.start(call), syntax.end(call))) continue;
+    if (!someWithin(names, syntax.start(call), syntax.end(call))) continue;
     const m = ctx.resolver.methodCall(call);
     if (!m) continue;
     const int = INT_OP.exec(m.name);
-    const bufferOp = BUFFER_OPS[m.name];
+    const bufferOp = BUFFER_OPS.get(m.name);
     if (!int && !bufferOp) continue;
     const type = streamTypeOf(ctx, m.receiver);
     if (!type) continue;
@@ -185,7 +183,7 @@ function collect(ctx: RuleContext): IoCall[] {
   }
   // `write!(file, ..)` on a std stream writes each formatted piece separately.
   for (const mac of syntax.nodes('macro_invocation')) {
-    if (!every && !someWithin(names, syntax.start(mac), syntax.end(mac))) continue;
+    if (!someWithin(names, syntax.start(mac), syntax.end(mac))) continue;
     const name = macroName(mac);
     if (name !== 'write' && name !== 'writeln') continue;
     const first = ctx.syntax.expansion(mac)?.pieces[0]?.root.namedChildren[0];
