@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBuilt, inCI, probeEditor, ROOT, readReport, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
+import { ensureBuilt, inCI, MSG, probeEditor, ROOT, readReport, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
 
 interface FlymakeDiag {
   start: [number, number];
@@ -48,18 +48,6 @@ if (emacs.missing && !inCI) console.warn(`skipping the Emacs end-to-end test: ${
 // flymake's text is eglot's "source [code]: message".
 const show = (d: FlymakeDiag) => `${d.start.join(':')}-${d.end.join(':')} ${d.type} ${d.text}`;
 const W = (code: string, msg: string) => `eglot-warning awaitlens [${code}]: ${msg}`;
-
-const MSG = {
-  selfHeld:
-    '`rx.recv()` returns `None` only once every sender is dropped, but this fn still holds `tx` (created on line 27), so the loop never ends and the task hangs after the last message.',
-  unawaited: '`tokio::time::sleep(..)` returns a future that is dropped here without being polled, so its work never runs; add `.await` or pass it to `tokio::spawn`.',
-  unbuffered:
-    '`tcp.write_all(..)` starts 4 writes in a row on the unbuffered `TcpStream` `tcp`, each a separate system call (and on a socket often a separate packet); wrap it in `tokio::io::BufWriter::new(..)` and flush once the message is complete.',
-  select:
-    '`rd.read_exact(..)` is dropped and re-created on every loop iteration when another branch wins first, and `read_exact` is not cancel-safe: bytes already read into the buffer are lost; create and pin the future before the loop.',
-  blocking:
-    'Inside an `async fn`, `std::thread::sleep(..)` puts the worker thread to sleep, so every other task on this runtime worker stalls until it returns (async alternative: tokio::time::sleep(..).await).',
-};
 
 describe.skipIf(!!emacs.missing && !inCI)('Emacs + eglot + awaitlens lsp', () => {
   let crate = '';

@@ -124,3 +124,16 @@ export function readReport<T>(out: string, editor: string, run: EditorRun): T {
     throw new Error(`${editor} wrote no report (exit ${run.code}, timed out: ${run.timedOut})\n${run.stderr}`);
   }
 }
+
+/** Messages of the example crate's findings, word for word: what every editor must show. */
+export const MSG = {
+  selfHeld:
+    '`rx.recv()` returns `None` only once every sender is dropped, but this fn still holds `tx` (created on line 27), so the loop never ends and the task hangs after the last message.',
+  unawaited: '`tokio::time::sleep(..)` returns a future that is dropped here without being polled, so its work never runs; add `.await` or pass it to `tokio::spawn`.',
+  unbuffered:
+    '`tcp.write_all(..)` starts 4 writes in a row on the unbuffered `TcpStream` `tcp`, each a separate system call (and on a socket often a separate packet); wrap it in `tokio::io::BufWriter::new(..)` and flush once the message is complete.',
+  select:
+    '`rd.read_exact(..)` is dropped and re-created on every loop iteration when another branch wins first, and `read_exact` is not cancel-safe: bytes already read into the buffer are lost; create and pin the future before the loop.',
+  blocking:
+    'Inside an `async fn`, `std::thread::sleep(..)` puts the worker thread to sleep, so every other task on this runtime worker stalls until it returns (async alternative: tokio::time::sleep(..).await).',
+};

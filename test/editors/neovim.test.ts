@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ensureBuilt, inCI, plantedBugs, probeEditor, ROOT, readReport, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
+import { ensureBuilt, inCI, MSG, plantedBugs, probeEditor, ROOT, readReport, runEditor, scratchCrate, serverCommand, type EditorRun } from './harness.js';
 
 interface NvimDiag {
   lnum: number;
@@ -53,18 +53,6 @@ if (nvim.missing && !inCI) console.warn(`skipping the Neovim end-to-end test: ${
 
 // 1-based `line:col-line:col rule: message`; Neovim's columns are byte offsets (ASCII sources here).
 const show = (d: NvimDiag) => `${d.lnum + 1}:${d.col + 1}-${d.end_lnum + 1}:${d.end_col + 1} ${d.code}: ${d.message}`;
-
-const MSG = {
-  selfHeld:
-    '`rx.recv()` returns `None` only once every sender is dropped, but this fn still holds `tx` (created on line 27), so the loop never ends and the task hangs after the last message.',
-  unawaited: '`tokio::time::sleep(..)` returns a future that is dropped here without being polled, so its work never runs; add `.await` or pass it to `tokio::spawn`.',
-  unbuffered:
-    '`tcp.write_all(..)` starts 4 writes in a row on the unbuffered `TcpStream` `tcp`, each a separate system call (and on a socket often a separate packet); wrap it in `tokio::io::BufWriter::new(..)` and flush once the message is complete.',
-  select:
-    '`rd.read_exact(..)` is dropped and re-created on every loop iteration when another branch wins first, and `read_exact` is not cancel-safe: bytes already read into the buffer are lost; create and pin the future before the loop.',
-  blocking:
-    'Inside an `async fn`, `std::thread::sleep(..)` puts the worker thread to sleep, so every other task on this runtime worker stalls until it returns (async alternative: tokio::time::sleep(..).await).',
-};
 
 interface CliDiag {
   file: string;
