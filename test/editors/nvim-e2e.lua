@@ -1,56 +1,31 @@
 -- Drives a real Neovim (0.7 API: vim.lsp.start_client / buf_attach_client) against the awaitlens
 -- language server and writes what Neovim itself received to a JSON file for the vitest side.
--- Inputs come from the environment so the script needs no quoting on the command line:
---   AWAITLENS_CMD   JSON array, the server command (e.g. ["node", ".../bin/awaitlens.js", "lsp", "--stdio"])
---   AWAITLENS_ROOT  a scratch copy of examples/stuck-server (it is edited)
---   AWAITLENS_OUT   where the JSON report goes
---   AWAITLENS_WAIT  milliseconds each wait may take before the step counts as failed
+-- Inputs come from the environment so the script needs no quoting on the command line (see
+-- nvim-harness.lua; AWAITLENS_ROOT is a scratch copy of examples/stuck-server, and it is edited):
 --   AWAITLENS_EXPECT JSON {file: ["LINE rule", ...]}: what `awaitlens check` finds in the crate;
 --                   the first snapshot is taken once Neovim shows that (the server indexes the
 --                   workspace after opening, so early publishes may lack cross-file findings)
 -- Every wait is bounded; on any failure the report carries `error` and the step it happened in,
 -- and Neovim exits non-zero, so a hang shows up as a named step rather than a killed process.
 
-local cmd = vim.fn.json_decode(os.getenv('AWAITLENS_CMD'))
-local root = os.getenv('AWAITLENS_ROOT')
-local out_path = os.getenv('AWAITLENS_OUT')
-local wait_ms = tonumber(os.getenv('AWAITLENS_WAIT') or '20000')
+local H = dofile(debug.getinfo(1, 'S').source:sub(2):match('(.*/)') .. 'nvim-harness.lua')
+local cmd, root, wait_ms = H.cmd, H.root, H.wait_ms
 local expect = vim.fn.json_decode(os.getenv('AWAITLENS_EXPECT') or '{}')
 
-local report = { steps = {}, publishes = {}, requests = {}, progress = {} }
-
-local function flush()
-  local f = assert(io.open(out_path, 'w'))
-  f:write(vim.fn.json_encode(report))
-  f:close()
-end
-
-local function step(name)
-  table.insert(report.steps, name)
-  report.step = name
-  flush()
-end
-
-local function wait_for(what, cond)
-  local ok = vim.wait(wait_ms, cond, 20)
-  if not ok then error('timed out waiting for ' .. what, 0) end
-end
+local report = H.report
+report.publishes, report.requests, report.progress = {}, {}, {}
+local step, wait_for = H.step, H.wait_for
 
 local client_id
-local exited
 
 local function diags(bufnr)
   local ns = vim.lsp.diagnostic.get_namespace(client_id)
   local list = {}
   for _, d in ipairs(vim.diagnostic.get(bufnr, { namespace = ns })) do
-    table.insert(list, {
-      lnum = d.lnum, col = d.col, end_lnum = d.end_lnum, end_col = d.end_col,
-      severity = d.severity, source = d.source, code = d.code, message = d.message,
-      href = d.user_data and d.user_data.lsp and d.user_data.lsp.codeDescription
-        and d.user_data.lsp.codeDescription.href or vim.NIL,
-      related = d.user_data and d.user_data.lsp and d.user_data.lsp.relatedInformation
-        and #d.user_data.lsp.relatedInformation or 0,
-    })
+    local row = H.diagnostic_row(d)
+    row.related = d.user_data and d.user_data.lsp and d.user_data.lsp.relatedInformation
+      and #d.user_data.lsp.relatedInformation or 0
+    table.insert(list, row)
   end
   table.sort(list, function(a, b)
     if a.lnum ~= b.lnum then return a.lnum < b.lnum end
@@ -99,7 +74,7 @@ local function run()
         return vim.lsp.diagnostic.on_publish_diagnostics(err, result, ctx, config)
       end,
     },
-    on_exit = function(code, signal) exited = { code = code, signal = signal } end,
+    on_exit = H.on_exit,
   })
   if not client_id then error('vim.lsp.start_client returned nil', 0) end
 
@@ -241,19 +216,7 @@ local function run()
   -- A changed buffer that was never saved is not on disk: the server must have used the edits.
   report.saved = vim.bo[buf].modified == false
 
-  step('shutdown')
-  vim.lsp.stop_client(client_id)
-  wait_for('the server to exit', function() return exited ~= nil end)
-  report.exit = exited
-  step('done')
+  H.shutdown(client_id)
 end
 
-local ok, err = xpcall(run, debug.traceback)
-if not ok then
-  report.error = tostring(err)
-  flush()
-  vim.cmd('cquit 1')
-else
-  flush()
-  vim.cmd('qall!')
-end
+H.main(run)

@@ -1,51 +1,24 @@
 -- Neovim (0.7 API) against `awaitlens lsp --stdio` with `awaitlens.console.replay` set: what
 -- Neovim receives from the live side (diagnostic, hover, code lenses, status notifications).
--- Modelled on nvim-e2e.lua (same env-var inputs, bounded waits, JSON report, non-zero exit on
--- failure):
---   AWAITLENS_CMD    JSON array, the server command
---   AWAITLENS_ROOT   a scratch copy of scenario-app
+-- Built on nvim-harness.lua like nvim-e2e.lua (AWAITLENS_ROOT is a scratch copy of scenario-app),
+-- plus:
 --   AWAITLENS_REPLAY the recording to replay
---   AWAITLENS_OUT    where the JSON report goes
---   AWAITLENS_WAIT   milliseconds each wait may take
-local cmd = vim.fn.json_decode(os.getenv('AWAITLENS_CMD'))
-local root = os.getenv('AWAITLENS_ROOT')
+
+local H = dofile(debug.getinfo(1, 'S').source:sub(2):match('(.*/)') .. 'nvim-harness.lua')
+local cmd, root, wait_ms = H.cmd, H.root, H.wait_ms
 local replay = os.getenv('AWAITLENS_REPLAY')
-local out_path = os.getenv('AWAITLENS_OUT')
-local wait_ms = tonumber(os.getenv('AWAITLENS_WAIT') or '20000')
 
-local report = { steps = {}, statuses = {} }
-
-local function flush()
-  local f = assert(io.open(out_path, 'w'))
-  f:write(vim.fn.json_encode(report))
-  f:close()
-end
-
-local function step(name)
-  table.insert(report.steps, name)
-  report.step = name
-  flush()
-end
-
-local function wait_for(what, cond)
-  if not vim.wait(wait_ms, cond, 20) then error('timed out waiting for ' .. what, 0) end
-end
+local report = H.report
+report.statuses = {}
+local step, wait_for = H.step, H.wait_for
 
 local client_id
-local exited
 
 local function live_diags(bufnr)
   local ns = vim.lsp.diagnostic.get_namespace(client_id)
   local list = {}
   for _, d in ipairs(vim.diagnostic.get(bufnr, { namespace = ns })) do
-    if d.source == 'awaitlens (live)' then
-      table.insert(list, {
-        lnum = d.lnum, col = d.col, end_lnum = d.end_lnum, end_col = d.end_col,
-        severity = d.severity, source = d.source, code = d.code, message = d.message,
-        href = d.user_data and d.user_data.lsp and d.user_data.lsp.codeDescription
-          and d.user_data.lsp.codeDescription.href or vim.NIL,
-      })
-    end
+    if d.source == 'awaitlens (live)' then table.insert(list, H.diagnostic_row(d)) end
   end
   return list
 end
@@ -67,7 +40,7 @@ local function run()
         table.insert(report.statuses, result)
       end,
     },
-    on_exit = function(code, signal) exited = { code = code, signal = signal } end,
+    on_exit = H.on_exit,
   })
   if not client_id then error('vim.lsp.start_client returned nil', 0) end
   vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/src/main.rs'))
@@ -98,19 +71,7 @@ local function run()
   if not lens or not lens[client_id] then error('no codeLens response', 0) end
   report.lenses = lens[client_id].result or vim.NIL
 
-  step('shutdown')
-  vim.lsp.stop_client(client_id)
-  wait_for('the server to exit', function() return exited ~= nil end)
-  report.exit = exited
-  step('done')
+  H.shutdown(client_id)
 end
 
-local ok, err = xpcall(run, debug.traceback)
-if not ok then
-  report.error = tostring(err)
-  flush()
-  vim.cmd('cquit 1')
-else
-  flush()
-  vim.cmd('qall!')
-end
+H.main(run)
