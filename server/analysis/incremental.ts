@@ -330,11 +330,6 @@ class SpanMover {
   }
 
   private lastUnit = 0;
-  private mk = -1;
-  private md = 0;
-  private mdl = 0;
-  private mline0 = 0;
-  private mdc = 0;
 
   /** The spans planned to move, and their new start and end (offset, line, character) in `targets`. */
   private readonly planned: Span[] = [];
@@ -357,19 +352,7 @@ class SpanMover {
       targets = grown;
     }
     if (k >= 0 && eo >= so && eo <= this.align.oldUnits[k]!.end) {
-      // The move of the last unit is kept in fields: spans come in runs from one unit.
-      if (k !== this.mk) {
-        const mv = this.move(k, this.newIndex(k));
-        this.mk = k;
-        this.md = mv[0];
-        this.mdl = mv[1];
-        this.mline0 = mv[2];
-        this.mdc = mv[3];
-      }
-      const d = this.md;
-      const dl = this.mdl;
-      const line0 = this.mline0;
-      const dc = this.mdc;
+      const [d, dl, line0, dc] = this.move(k, this.newIndex(k));
       if (d === 0 && dl === 0 && dc === 0) return;
       const a = s.start;
       const b = s.end;
@@ -467,8 +450,7 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped:
   // it through every body's first site or call costs a chain of cache misses per body.
   const oldBodies = old.locks?.bodies ?? [];
   const known = firsts && firsts.length === oldBodies.length ? firsts : undefined;
-  const keptBodies: BodyLocks[] = [];
-  const keptFirsts: number[] = [];
+  const keptBodies: Array<{ body: BodyLocks; first: number }> = [];
   for (let i = 0; i < oldBodies.length; i++) {
     const b = oldBodies[i]!;
     const o = known ? known[i]! : firstOffset(b);
@@ -482,8 +464,7 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped:
       for (const x of b.sites) mover.plan(x.span);
       for (const x of b.calls) mover.plan(x.span);
     }
-    keptBodies.push(b);
-    keptFirsts.push(c === 1 ? o + mover.deltaAt(o)! : o);
+    keptBodies.push({ body: b, first: c === 1 ? o + mover.deltaAt(o)! : o });
   }
   mover.apply();
   // Kept and fresh lists are each in extraction order, so joining them is a merge, not a sort.
@@ -493,23 +474,11 @@ function mergeFacts(old: FileFacts, fresh: FileFacts, mover: SpanMover, dropped:
   const fields = mergeSorted(keptFields, fresh.fields, (f) => f.span.start.offset);
   let locks: FileLocks | undefined;
   if (old.locks || fresh.locks) {
-    const freshBodies = fresh.locks?.bodies ?? [];
-    const freshFirsts = freshBodies.map((b) => firstOffset(b) ?? 0);
-    // Merged by start (kept first on ties), keeping the starts for the next keystroke.
-    const total = keptBodies.length + freshBodies.length;
-    const bodies: BodyLocks[] = new Array(total);
-    const out = new Int32Array(total);
-    for (let i = 0, j = 0, n = 0; n < total; n++) {
-      if (j >= freshBodies.length || (i < keptBodies.length && keptFirsts[i]! <= freshFirsts[j]!)) {
-        out[n] = keptFirsts[i]!;
-        bodies[n] = keptBodies[i++]!;
-      } else {
-        out[n] = freshFirsts[j]!;
-        bodies[n] = freshBodies[j++]!;
-      }
-    }
-    firstsOut.value = out;
-    locks = { bodies, statics: fresh.locks?.statics ?? [] };
+    const freshBodies = (fresh.locks?.bodies ?? []).map((body) => ({ body, first: firstOffset(body) ?? 0 }));
+    // Merged by start, keeping the starts for the next keystroke.
+    const merged = mergeSorted(keptBodies, freshBodies, (x) => x.first);
+    firstsOut.value = Int32Array.from(merged, (x) => x.first);
+    locks = { bodies: merged.map((x) => x.body), statics: fresh.locks?.statics ?? [] };
   }
   // Statics are whole-file facts: the fresh ones replace the old ones.
   const minus = factsSignature(dropped.fns, dropped.fields, { bodies: dropped.bodies, statics: old.locks?.statics ?? [] });
