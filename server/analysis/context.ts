@@ -2,6 +2,7 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
 import { isAsyncFn } from './facts.js';
 import type { FileSyntax } from './syntax.js';
+import { NodeMap } from './node-map.js';
 
 export const BODY_BOUNDARIES = new Set(['function_item', 'closure_expression', 'async_block']);
 export const LOOPS = new Set(['loop_expression', 'while_expression', 'for_expression']);
@@ -18,20 +19,19 @@ export function isAsyncClosure(node: SyntaxNode): boolean {
  * returns the answer, null for "none", or undefined to keep climbing).
  */
 type Decide = (parent: SyntaxNode) => SyntaxNode | null | undefined;
-const enclosingCaches = new WeakMap<FileSyntax, Map<Decide, Map<string, SyntaxNode | null>>>();
+const enclosingCaches = new WeakMap<FileSyntax, Map<Decide, NodeMap<SyntaxNode | null>>>();
 
 function enclosing(syntax: FileSyntax, node: SyntaxNode, decide: Decide): SyntaxNode | undefined {
   let perFile = enclosingCaches.get(syntax);
   if (!perFile) enclosingCaches.set(syntax, (perFile = new Map()));
   let cache = perFile.get(decide);
-  if (!cache) perFile.set(decide, (cache = new Map()));
-  const chain: string[] = [];
+  if (!cache) perFile.set(decide, (cache = new NodeMap()));
+  const chain: SyntaxNode[] = [];
   let result: SyntaxNode | null | undefined;
   for (let cur = node; ; ) {
-    const key = syntax.key(cur);
-    result = cache.get(key);
+    result = cache.get(cur);
     if (result !== undefined) break;
-    chain.push(key);
+    chain.push(cur);
     const p = syntax.parent(cur);
     if (!p) {
       result = null;

@@ -6,6 +6,7 @@ import type { Knowledge } from './knowledge.js';
 import { lastSegment } from './knowledge.js';
 import type { FileSyntax } from './syntax.js';
 import { resolvePath, resolveType, type UseMap } from './uses.js';
+import { NodeMap } from './node-map.js';
 
 /** What the resolver needs from the workspace: struct field types and workspace fn return types. */
 export interface TypeLookup {
@@ -56,23 +57,22 @@ interface IndexedAnswer<T> {
 
 export class Resolver {
   // Rules ask about the same receivers and names again and again; N-API node access is the cost.
-  private readonly typeCache = new Map<string, IndexedAnswer<string | undefined>>();
-  private readonly bindingCache = new Map<string, IndexedAnswer<BindingSite | undefined>>();
+  private readonly typeCache = new NodeMap<IndexedAnswer<string | undefined>>();
+  private readonly bindingCache = new NodeMap<IndexedAnswer<BindingSite | undefined>>();
   // Syntax-only answers (the `use` map is fixed per file): kept across index generations.
-  private readonly calleeCache = new Map<string, string | undefined>();
-  private readonly methodCache = new Map<string, MethodCall | undefined>();
-  private readonly blockLets = new Map<string, Array<{ start: number; end: number; decl: SyntaxNode }>>();
+  private readonly calleeCache = new NodeMap<string | undefined>();
+  private readonly methodCache = new NodeMap<MethodCall | undefined>();
+  private readonly blockLets = new NodeMap<Array<{ start: number; end: number; decl: SyntaxNode }>>();
   /** Index answers read by the type or binding answer being computed (nested answers add theirs). */
   private reads: IndexLookup[] | undefined;
   /** Index answers read while recording (see `recordLookups`). */
   private lookupLog?: Set<IndexLookup>;
 
   /** `compute()` once per node: the answer, `undefined` included, is kept in `cache`. */
-  private memo<T>(cache: Map<string, T>, node: SyntaxNode, compute: () => T): T {
-    const key = this.syntax.key(node);
-    if (cache.has(key)) return cache.get(key) as T;
+  private memo<T>(cache: NodeMap<T>, node: SyntaxNode, compute: () => T): T {
+    if (cache.has(node)) return cache.get(node) as T;
     const answer = compute();
-    cache.set(key, answer);
+    cache.set(node, answer);
     return answer;
   }
 
@@ -82,9 +82,8 @@ export class Resolver {
    * facts, again when facts are refreshed and again in the rules, with the index generation
    * moving in between, and most answers read nothing from the index or nothing that moved.
    */
-  private indexed<T>(cache: Map<string, IndexedAnswer<T>>, node: SyntaxNode, compute: () => T): T {
-    const key = this.syntax.key(node);
-    const known = cache.get(key);
+  private indexed<T>(cache: NodeMap<IndexedAnswer<T>>, node: SyntaxNode, compute: () => T): T {
+    const known = cache.get(node);
     if (known && this.stillHolds(known)) {
       this.read(known.lookups);
       return known.value;
@@ -99,7 +98,7 @@ export class Resolver {
       this.reads = outer;
     }
     if (reads.length > 8) reads = [...new Set(reads)];
-    cache.set(key, { value, lookups: reads, generation: this.lookup.generation });
+    cache.set(node, { value, lookups: reads, generation: this.lookup.generation });
     this.read(reads);
     return value;
   }
@@ -297,14 +296,13 @@ export class Resolver {
   }
 
   private letsOf(block: SyntaxNode): Array<{ start: number; end: number; decl: SyntaxNode }> {
-    const key = this.syntax.key(block);
-    let lets = this.blockLets.get(key);
+    let lets = this.blockLets.get(block);
     if (!lets) {
       lets = [];
       for (const child of block.namedChildren) {
         if (child.type === 'let_declaration') lets.push({ start: this.syntax.start(child), end: this.syntax.end(child), decl: child });
       }
-      this.blockLets.set(key, lets);
+      this.blockLets.set(block, lets);
     }
     return lets;
   }

@@ -6,12 +6,18 @@ import { firstAtOrAfter } from './mentions.js';
 import { expandMacros, type Expansion, type Piece } from './macros.js';
 import type { LineIndex } from './line-index.js';
 import type { Span } from './types.js';
+import { NodeMap } from './node-map.js';
 
 const MAX_MACRO_DEPTH = 6;
 /** Ancestors climbed one native `parent` at a time before the rest of the chain is filled in one descent. */
 const DEEP_CHAIN = 24;
 /** Average cost of a native `parent` above which a tree's parents are all recorded at once. */
 const SLOW_PARENT_MS = 0.02;
+/**
+ * Collected types (see EAGER_TYPES) frequent enough that one of them usually sits a level or two
+ * above any node: a parent is searched for downwards from the innermost of them (`parent`).
+ */
+const ANCHORS = ['block', 'expression_statement', 'let_declaration', 'call_expression', 'await_expression', 'match_arm', 'closure_expression', 'function_item'];
 
 /**
  * Node types collected in one native pass when a file is analysed: those that facts and rules ask
@@ -55,7 +61,7 @@ export class FileSyntax {
   private readonly hidden = new WeakMap<Tree, Array<[number, number]>>();
   private readonly batchTrees: Tree[] = [];
   /** tree-sitter finds a parent by walking down from the root, so answers are remembered. */
-  private readonly parents = new Map<string, SyntaxNode | null>();
+  private readonly parents = new NodeMap<SyntaxNode | null>();
   private readonly walkedTrees = new WeakSet<Tree>();
   private nativeParents = 0;
   private nativeParentMs = 0;
@@ -331,20 +337,51 @@ export class FileSyntax {
 
   /** The parent, stepping out of a macro piece to the macro invocation that holds it. */
   parent(node: SyntaxNode): SyntaxNode | undefined {
-    const key = this.key(node);
-    let p = this.parents.get(key);
+    let p = this.parents.get(node);
     if (p === undefined) {
       const link = this.link(node, node.startIndex);
       if (link && link.piece.root.id === node.id) p = link.macro;
       else {
         const t0 = performance.now();
-        p = node.parent;
+        p = this.parentBelow(this.anchorOf(node, link), node);
         this.nativeParentMs += performance.now() - t0;
         this.watchNativeParents(node.tree);
       }
-      this.parents.set(key, p);
+      this.parents.set(node, p);
     }
     return p ?? undefined;
+  }
+
+  /**
+   * A known ancestor of `node` in its own tree, near it: the root of the macro piece it sits in,
+   * or the innermost ANCHORS node around it. Undefined when none is known (search from the root).
+   */
+  private anchorOf(node: SyntaxNode, link: PieceLink | undefined): SyntaxNode | undefined {
+    if (link) {
+      const root = link.piece.root;
+      return root.startIndex <= node.startIndex && this.endIndex(node) <= this.endIndex(root) ? root : undefined;
+    }
+    if (node.tree !== this.tree) return undefined;
+    const a = this.enclosingOf(ANCHORS, node);
+    return a && a.tree === node.tree ? a : undefined;
+  }
+
+  /**
+   * `node.parent`, searched for from `top` (an ancestor) downwards. tree-sitter finds a parent by
+   * the same descent from the root, so starting near the node saves most of it; every node passed
+   * on the way down gets its parent recorded, as the climb that asked will pass them next.
+   */
+  private parentBelow(top: SyntaxNode | undefined, node: SyntaxNode): SyntaxNode | null {
+    if (!top) return node.parent;
+    let above = top;
+    for (let depth = 0; depth < 64; depth++) {
+      const next = above.childWithDescendant(node);
+      if (!next) break;
+      if (next.id === node.id) return above;
+      if (!this.parents.has(next)) this.parents.set(next, above);
+      above = next;
+    }
+    return node.parent;
   }
 
   /**
@@ -375,10 +412,9 @@ export class FileSyntax {
     const stack: SyntaxNode[] = [];
     for (;;) {
       const node = cursor.currentNode;
-      const key = this.key(node);
-      if (!this.parents.has(key)) {
+      if (!this.parents.has(node)) {
         const link = this.link(node, node.startIndex);
-        this.parents.set(key, link && link.piece.root.id === node.id ? link.macro : (stack.length > 0 ? stack[stack.length - 1]! : topParent));
+        this.parents.set(node, link && link.piece.root.id === node.id ? link.macro : (stack.length > 0 ? stack[stack.length - 1]! : topParent));
       }
       if (cursor.gotoFirstChild()) {
         stack.push(node);
@@ -417,10 +453,9 @@ export class FileSyntax {
       // The first child reaching past `start` may be a sibling that ends before `node` does.
       while (!(cursor.startIndex <= start && cursor.endIndex >= end)) if (!cursor.gotoNextSibling()) return;
       const child = cursor.currentNode;
-      const key = this.key(child);
-      if (!this.parents.has(key)) {
+      if (!this.parents.has(child)) {
         const link = this.link(child, child.startIndex);
-        this.parents.set(key, link && link.piece.root.id === child.id ? link.macro : parent);
+        this.parents.set(child, link && link.piece.root.id === child.id ? link.macro : parent);
       }
       parent = child;
     }
