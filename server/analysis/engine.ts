@@ -3,7 +3,8 @@
 // exception costs only that rule's findings.
 import { parse, type SyntaxNode, type Tree } from '../../grammars/rust.js';
 import type { Config } from './config.js';
-import { extractFacts, type FileFacts } from './facts.js';
+import { extractFactsSteps, type FileFacts } from './facts.js';
+import { finish, type Steps } from './steps.js';
 import type { Knowledge } from './knowledge.js';
 import { LineIndex } from './line-index.js';
 import { Resolver, type IndexLookup } from './resolve.js';
@@ -48,22 +49,39 @@ export function parseFile(
   index: WorkspaceIndex,
   knowledge: Knowledge,
   tree?: Tree,
-  scope?: {
-    nodes: readonly SyntaxNode[];
-    lines?: LineIndex;
-    outside?: (type: string) => readonly SyntaxNode[];
-    /** The file's `use` map, when the caller holds the parts outside the scope already (incremental.ts). */
-    uses?: (syntax: FileSyntax) => UseMap;
-  },
+  scope?: ParseScope,
 ): ParsedFile {
+  return finish(parseFileSteps(path, text, index, knowledge, tree, scope));
+}
+
+/** What a scoped analysis covers (see `parseFile`). */
+export interface ParseScope {
+  nodes: readonly SyntaxNode[];
+  lines?: LineIndex;
+  outside?: (type: string) => readonly SyntaxNode[];
+  /** The file's `use` map, when the caller holds the parts outside the scope already (incremental.ts). */
+  uses?: (syntax: FileSyntax) => UseMap;
+}
+
+/** `parseFile`, pausable between its phases and within fact extraction (see steps.ts). */
+export function* parseFileSteps(
+  path: string,
+  text: string,
+  index: WorkspaceIndex,
+  knowledge: Knowledge,
+  tree?: Tree,
+  scope?: ParseScope,
+): Steps<ParsedFile> {
   const lines = scope?.lines ?? new LineIndex(text);
   const t = tree ?? parse(text);
-  const syntax = new FileSyntax(t, text, lines, undefined, scope?.nodes, scope?.outside);
+  if (!tree) yield;
+  const syntax = yield* FileSyntax.steps(t, text, lines, scope?.nodes, scope?.outside);
+  yield;
   const uses = scope?.uses ? scope.uses(syntax) : collectUses(syntax.fileNodes('use_declaration'));
   const resolver = new Resolver(syntax, uses, knowledge, index);
   resolver.recordLookups();
   // Facts outlive the parse (the index keeps them; the language server carries them across edits).
-  const facts = ownStrings(extractFacts(path, syntax, resolver, knowledge));
+  const facts = ownStrings(yield* extractFactsSteps(path, syntax, resolver, knowledge));
   return { path, text, lines, tree: t, syntax, resolver, facts, factLookups: resolver.takeLookups() };
 }
 
@@ -72,6 +90,11 @@ export function severityOf(rule: StaticRule, config: Config): Severity | 'off' {
 }
 
 export function checkFile(file: ParsedFile, index: WorkspaceIndex, knowledge: Knowledge, rules: readonly StaticRule[], config: Config): FileResult {
+  return finish(checkFileSteps(file, index, knowledge, rules, config));
+}
+
+/** `checkFile`, pausable after each rule (see steps.ts). */
+export function* checkFileSteps(file: ParsedFile, index: WorkspaceIndex, knowledge: Knowledge, rules: readonly StaticRule[], config: Config): Steps<FileResult> {
   const findings: Finding[] = [];
   const failures: RuleFailure[] = [];
   const suppress = new Suppressions(file.syntax);
@@ -113,6 +136,7 @@ export function checkFile(file: ParsedFile, index: WorkspaceIndex, knowledge: Kn
     } catch (e) {
       failures.push({ rule: rule.meta.id, error: e instanceof Error ? e : new Error(String(e)) });
     }
+    yield;
   }
   findings.sort((a, b) => a.span.start.offset - b.span.start.offset || a.rule.localeCompare(b.rule));
   return { findings: dedupe(findings), failures };

@@ -9,7 +9,8 @@ import type { FileSyntax } from './syntax.js';
 import type { Span } from './types.js';
 import { headType, type UseMap } from './uses.js';
 import { signatureOf } from './signature.js';
-import { extractLockFacts, lockSignatureLines, type FileLocks } from './lock-facts.js';
+import { extractLockFactsSteps, lockSignatureLines, type FileLocks } from './lock-facts.js';
+import { finish, type Steps } from './steps.js';
 import { BODY_BOUNDARIES, enclosingBody } from './context.js';
 
 export type FutureKind = 'async' | 'impl-future' | 'boxed-future';
@@ -128,8 +129,14 @@ export function knownAsyncCall(resolver: Resolver, knowledge: Knowledge, call: S
 }
 
 export function extractFacts(path: string, syntax: FileSyntax, resolver: Resolver, knowledge: Knowledge): FileFacts {
+  return finish(extractFactsSteps(path, syntax, resolver, knowledge));
+}
+
+/** `extractFacts`, pausable after each fn (see steps.ts). */
+export function* extractFactsSteps(path: string, syntax: FileSyntax, resolver: Resolver, knowledge: Knowledge): Steps<FileFacts> {
   const fns: FnFact[] = [];
   for (const fn of [...syntax.nodes('function_item'), ...syntax.nodes('function_signature_item')]) {
+    yield;
     const nameNode = fn.childForFieldName('name');
     if (!nameNode) continue;
     const { implType, traitName } = ownerOf(syntax, fn);
@@ -173,7 +180,8 @@ export function extractFacts(path: string, syntax: FileSyntax, resolver: Resolve
       if (fname && ftype) fields.push({ struct: sname, field: fname.text, type: resolver.type(ftype.text), span: syntax.span(fname) });
     }
   }
-  const locks = extractLockFacts(syntax, resolver, knowledge);
+  yield;
+  const locks = yield* extractLockFactsSteps(syntax, resolver, knowledge);
   return { path, fns, uses: resolver.uses, fields, locks, signature: factsSignature(fns, fields, locks) };
 }
 

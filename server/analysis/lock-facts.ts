@@ -12,6 +12,7 @@ import type { Resolver } from './resolve.js';
 import type { FileSyntax } from './syntax.js';
 import type { Span } from './types.js';
 import type { WorkspaceIndex } from './workspace-index.js';
+import { finish, type Steps } from './steps.js';
 
 export type LockMode = 'shared' | 'upgradable' | 'exclusive';
 
@@ -293,6 +294,11 @@ function bodyLabel(syntax: FileSyntax, resolver: Resolver, body: SyntaxNode): st
 }
 
 export function extractLockFacts(syntax: FileSyntax, resolver: Resolver, knowledge: Knowledge): FileLocks {
+  return finish(extractLockFactsSteps(syntax, resolver, knowledge));
+}
+
+/** `extractLockFacts`, pausable every few calls (see steps.ts). */
+export function* extractLockFactsSteps(syntax: FileSyntax, resolver: Resolver, knowledge: Knowledge): Steps<FileLocks> {
   const statics: FileLocks['statics'] = [];
   const localStatics = new Map<string, string>();
   for (const st of syntax.fileNodes('static_item')) {
@@ -328,7 +334,9 @@ export function extractLockFacts(syntax: FileSyntax, resolver: Resolver, knowled
   // Which calls take locks, first: the calls of a body that is no fn's and takes none are dropped
   // with it, so their callees (the costly part: the receiver's type) are never needed.
   const plan: Array<{ call: SyntaxNode; acq: Acquisition | undefined; entry: Entry }> = [];
+  let n = 0;
   for (const call of syntax.nodes('call_expression')) {
+    if ((++n & 31) === 0) yield;
     const acq = acquisitionOf(call, resolver, knowledge, localStatics);
     const entry = bodyOf(call);
     if (!entry) continue;
@@ -338,6 +346,7 @@ export function extractLockFacts(syntax: FileSyntax, resolver: Resolver, knowled
   // Calls come in source order; an acquisition is checked against the guards alive where it starts.
   for (const { call, acq, entry } of plan) {
     if (!acq && !entry.acquires && !entry.facts.fn) continue;
+    if ((++n & 31) === 0) yield;
     const at = syntax.start(call);
     const alive = () => {
       const out: number[] = [];

@@ -7,6 +7,7 @@ import { expandMacros, type Expansion, type Piece } from './macros.js';
 import type { LineIndex } from './line-index.js';
 import type { Span } from './types.js';
 import { NodeMap } from './node-map.js';
+import { finish, type Steps } from './steps.js';
 
 const MAX_MACRO_DEPTH = 6;
 /** Ancestors climbed one native `parent` at a time before the rest of the chain is filled in one descent. */
@@ -90,13 +91,35 @@ export class FileSyntax {
     readonly scope?: readonly SyntaxNode[],
     /** For a scoped analysis: the main-tree nodes of a type outside the scope (in any order). */
     private readonly outside?: (type: string) => readonly SyntaxNode[],
+    /** Leave the collection to the caller (`FileSyntax.steps`). */
+    deferred = false,
   ) {
+    this.scopeRanges = scope?.map((n): [number, number] => [n.startIndex, n.endIndex]).sort((a, b) => a[0] - b[0]);
+    if (!deferred) finish(this.collect(eager));
+  }
+
+  /** A new FileSyntax, built in steps that may be paused (see steps.ts). */
+  static *steps(
+    tree: Tree,
+    text: string,
+    lines: LineIndex,
+    scope?: readonly SyntaxNode[],
+    outside?: (type: string) => readonly SyntaxNode[],
+  ): Steps<FileSyntax> {
+    const syntax = new FileSyntax(tree, text, lines, EAGER_TYPES, scope, outside, true);
+    yield* syntax.collect(EAGER_TYPES);
+    return syntax;
+  }
+
+  /** Collect the eager types' nodes, expanding macros level by level. */
+  private *collect(eager: readonly string[]): Steps<void> {
+    const { tree, text, scope } = this;
     const types = [...new Set([...eager, 'macro_invocation'])];
     const raw = new Map<string, SyntaxNode[]>(types.map((t) => [t, []]));
-    this.scopeRanges = scope?.map((n): [number, number] => [n.startIndex, n.endIndex]).sort((a, b) => a[0] - b[0]);
     // Per level: the nodes found under each root, roots in order (main-tree roots, then pieces).
     let found: SyntaxNode[][] = (scope ? [...scope] : [tree.rootNode]).map((r) => r.descendantsOfType(types));
     for (let depth = 0; found.length > 0; depth++) {
+      yield;
       const macros: SyntaxNode[] = [];
       for (const list of found) {
         for (const node of list) {
@@ -124,9 +147,13 @@ export class FileSyntax {
         }
       }
       for (const t of this.batchTrees) this.pieceTables.get(t)!.sort((a, b) => a.piece.wrapperStart - b.piece.wrapperStart);
+      yield;
       found = piecesNodes(level, types);
     }
-    for (const [type, nodes] of raw) this.buckets.set(type, this.bucket(nodes));
+    for (const [type, nodes] of raw) {
+      yield;
+      this.buckets.set(type, this.bucket(nodes));
+    }
   }
 
   get root(): SyntaxNode {

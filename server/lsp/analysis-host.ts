@@ -2,9 +2,10 @@
 // the latest findings of every file, and the parse of each open document at its analysed
 // version. Closed files keep only facts and findings — no trees — so memory stays flat however
 // large the workspace. Nothing here knows about LSP.
-import { extractFacts } from '../analysis/facts.js';
+import { extractFactsSteps } from '../analysis/facts.js';
 import type { SourceDocument } from '../analysis/document.js';
-import { parseFile, type ParsedFile, type RuleFailure } from '../analysis/engine.js';
+import { checkFileSteps, parseFile, parseFileSteps, type ParsedFile, type RuleFailure } from '../analysis/engine.js';
+import { finish, type Steps } from '../analysis/steps.js';
 import type { Config } from '../analysis/config.js';
 import type { StaticRule } from '../analysis/rule.js';
 import type { Finding } from '../analysis/types.js';
@@ -47,18 +48,22 @@ export class AnalysisHost {
 
   /** Parse an open document (incrementally, through its own tree) and record its facts. */
   parseOpen(path: string, doc: SourceDocument): { file: ParsedFile; indexChanged: boolean } {
+    return finish(this.parseOpenSteps(path, doc));
+  }
+
+  private *parseOpenSteps(path: string, doc: SourceDocument): Steps<{ file: ParsedFile; indexChanged: boolean }> {
     const index = this.workspace.index;
     const cached = this.parsedOpen.get(path);
     if (cached && cached.version === doc.version && cached.text === doc.text) {
       if (cached.generation === index.generation) return { file: cached.file, indexChanged: false };
       // The text is the same but the index moved on (indexing finished, another file changed):
       // facts can depend on other files' field and return types, so they are recomputed.
-      cached.file.facts = extractFacts(path, cached.file.syntax, cached.file.resolver, this.workspace.knowledge);
+      cached.file.facts = yield* extractFactsSteps(path, cached.file.syntax, cached.file.resolver, this.workspace.knowledge);
       const indexChanged = index.update(cached.file.facts);
       cached.generation = index.generation;
       return { file: cached.file, indexChanged };
     }
-    const file = parseFile(path, doc.text, index, this.workspace.knowledge, doc.tree);
+    const file = yield* parseFileSteps(path, doc.text, index, this.workspace.knowledge, doc.tree);
     const indexChanged = index.update(file.facts);
     this.parsedOpen.set(path, { version: doc.version, text: doc.text, file, generation: index.generation });
     return { file, indexChanged };
@@ -80,8 +85,19 @@ export class AnalysisHost {
 
   /** Analyse an open document at its current version: the whole file (the full check). */
   checkOpen(path: string, doc: SourceDocument): CheckOutcome {
-    const { file, indexChanged } = this.parseOpen(path, doc);
-    const result = this.workspace.check(file);
+    return finish(this.checkOpenSteps(path, doc));
+  }
+
+  /**
+   * `checkOpen` in steps that may be paused (see steps.ts). The document must not change while
+   * they run: a caller that sees it change drops the steps. Findings are stored by the last step
+   * only, so dropped steps leave the last result in place; the file's facts may by then have
+   * reached the index (the rules read them), which the next check, fast or full, replaces.
+   */
+  *checkOpenSteps(path: string, doc: SourceDocument): Steps<CheckOutcome> {
+    const { file, indexChanged } = yield* this.parseOpenSteps(path, doc);
+    const ws = this.workspace;
+    const result = yield* checkFileSteps(file, ws.index, ws.knowledge, ws.rules, ws.config);
     this.findingsByPath.set(path, result.findings);
     this.unitStates.set(path, stateOf(file, result.findings));
     return { ...result, indexChanged };

@@ -6,7 +6,8 @@
 //
 // A change gets a fast check (only the edited items, see server/analysis/incremental.ts); the
 // full check that makes the result exact runs once the document has been left alone for
-// `fullDelayMs`. Every new change of the document pushes its full check back.
+// `fullDelayMs`. Every new change of the document pushes its full check back, and one already
+// running (in slices, see Session.analyseFull) stops at its next slice.
 export const DEFAULT_FULL_CHECK_DELAY_MS = 250;
 
 export class AnalysisScheduler {
@@ -31,6 +32,11 @@ export class AnalysisScheduler {
       this.runFull(uri);
     }, this.fullDelayMs);
     this.pendingFull.set(uri, () => clearTimeout(t));
+  }
+
+  /** A change of `uri` was received or applied and is not analysed yet. */
+  changeComing(uri: string): boolean {
+    return this.queued.has(uri) || this.pending.has(uri);
   }
 
   isFullPending(uri: string): boolean {

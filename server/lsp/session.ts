@@ -9,7 +9,7 @@ import type { StaticRule } from '../analysis/rule.js';
 import type { Finding } from '../analysis/types.js';
 import { defaultConfig } from '../analysis/config.js';
 import { readSource } from '../workspace/read-source.js';
-import { AnalysisHost } from './analysis-host.js';
+import { AnalysisHost, type CheckOutcome } from './analysis-host.js';
 import { readClientFeatures, type ClientFeatures } from './capabilities.js';
 import { loadWorkspaceConfig, mergeSettings, unknownRuleIds, type EffectiveSettings, type SettingsProblem } from './configuration.js';
 import { extensionToDiagnostic, findingToDiagnostic, type Conversion } from './diagnostics.js';
@@ -18,6 +18,14 @@ import type { ExtensionHost, LspExtension } from './extensions.js';
 import type { Outbound } from './outbound.js';
 import { PositionCodec } from './positions.js';
 import { AnalysisScheduler, DEFAULT_FULL_CHECK_DELAY_MS } from './scheduler.js';
+import { runFor } from '../analysis/steps.js';
+
+/**
+ * How long one slice of a full check may run before the server looks at its input again. A
+ * keystroke that arrives meanwhile waits at most about this long (plus one rule or one fn's
+ * facts, the smallest steps), instead of the whole check of a large file.
+ */
+const FULL_SLICE_MS = 4;
 import { pathToUri } from './uri.js';
 
 export class Session {
@@ -30,6 +38,8 @@ export class Session {
   settings: EffectiveSettings = { config: defaultConfig(), debounceMs: 0, console: {} };
   /** Editor settings pushed with didChangeConfiguration (clients without workspace/configuration). */
   pushedSettings: unknown;
+  /** Full checks under way, in slices: how to stop each. */
+  private readonly fullRuns = new Map<string, () => void>();
   /** Version each open document's findings were computed from. */
   private readonly analysedVersion = new Map<string, number>();
   /** Files whose last publish was non-empty (push mode), so deletions can be cleared. */
@@ -98,6 +108,7 @@ export class Session {
     const od = this.docs.close(uri);
     this.scheduler.cancel(uri);
     this.scheduler.cancelFull(uri);
+    this.stopFull(uri);
     this.analysedVersion.delete(uri);
     for (const ext of this.extensions) this.callExt(ext, 'onClose', () => ext.onClose?.(uri));
     if (!od) return;
@@ -146,22 +157,63 @@ export class Session {
 
   /**
    * The full check of an open document: exactly what `awaitlens check` reports for its text.
-   * Published only when it differs from what the client already has for this version.
+   * Published only when it differs from what the client already has for this version. It runs
+   * in slices of about FULL_SLICE_MS, yielding to incoming messages in between; once the document
+   * changes (or a change of it is waiting) the rest is dropped, and that change's fast check
+   * schedules the next full one.
    */
   analyseFull(uri: string): void {
+    this.stopFull(uri);
     const od = this.docs.get(uri);
     if (!od || this.shuttingDown) return;
     const version = od.doc.version;
     const had = this.analysedVersion.get(uri) === version ? findingsKey(this.host.findings(od.path)) : undefined;
-    const outcome = this.host.checkOpen(od.path, od.doc);
-    this.logFailures(outcome.failures, od.path);
-    if (this.docs.get(uri) !== od || od.doc.version !== version) return;
-    this.analysedVersion.set(uri, version);
-    if (had !== findingsKey(outcome.findings)) {
-      this.publishOpen(od, version);
-      if (!this.pushMode) this.out.refreshDiagnostics();
+    const steps = this.host.checkOpenSteps(od.path, od.doc);
+    const slice = (): void => {
+      this.fullRuns.delete(uri);
+      if (this.shuttingDown || this.docs.get(uri) !== od || od.doc.version !== version) return;
+      if (this.scheduler.changeComing(uri)) {
+        // Normally that change's own analysis schedules the full check again; a change that
+        // turns out malformed and is dropped would leave this version without one.
+        this.scheduler.scheduleFull(uri);
+        return;
+      }
+      let done: { value: CheckOutcome } | undefined;
+      try {
+        done = runFor(steps, FULL_SLICE_MS);
+      } catch (e) {
+        this.out.log(`awaitlens: the full check of ${od.path} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, 'error');
+        return;
+      }
+      if (!done) {
+        const t = setImmediate(slice);
+        this.fullRuns.set(uri, () => clearImmediate(t));
+        return;
+      }
+      const outcome = done.value;
+      this.logFailures(outcome.failures, od.path);
+      this.analysedVersion.set(uri, version);
+      if (had !== findingsKey(outcome.findings)) {
+        this.publishOpen(od, version);
+        if (!this.pushMode) this.out.refreshDiagnostics();
+      }
+      if (outcome.indexChanged) this.recheckOpen(uri);
+    };
+    slice();
+  }
+
+  /** Stop the full check of `uri` under way, if any. */
+  stopFull(uri: string): void {
+    const stop = this.fullRuns.get(uri);
+    if (stop) {
+      stop();
+      this.fullRuns.delete(uri);
     }
-    if (outcome.indexChanged) this.recheckOpen(uri);
+  }
+
+  /** Whether a full check of `uri` is under way (tests watch the slicing through it). */
+  fullRunning(uri: string): boolean {
+    return this.fullRuns.has(uri);
   }
 
   /** Make an open document's findings current (a request is about to read them). */

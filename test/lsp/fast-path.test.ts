@@ -1,5 +1,6 @@
 // An edit is answered by a fast check of the edited items only, with the other items' findings
 // moved; a full check follows once typing pauses and is published when it differs.
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClient, uriOf, workspace, type Client } from './harness.js';
 
@@ -85,6 +86,49 @@ describe('fast and full checks', () => {
     // Nothing else for version 2: the full result is published once.
     await c.sync();
     expect(c.publishes(uri).filter((p) => p.version === 2)).toHaveLength(2);
+  });
+
+  it('runs the full check in slices and drops it when the document changes meanwhile', async () => {
+    // Enough items that the full check takes many slices.
+    const src = SRC + Array.from({ length: 3000 }, (_, i) => `fn pad${i}() { let _ = ${i}; }`).join('\n') + '\n';
+    const root = workspace({});
+    // Full checks start only when the test starts one.
+    c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
+    const session = c.server.session;
+    const uri = uriOf(root, 'src/lib.rs');
+    const path = fileURLToPath(uri);
+    await c.open('src/lib.rs', src, 1);
+    await c.waitForPublish(uri, (p) => p.version === 1);
+    const from = c.events.length;
+    // `notify_all` stops being async: the fast result keeps its callers' findings, the full one drops them.
+    await change(c, 'src/lib.rs', 2, [{ range: range(0, 0, 0, 6), text: '' }]);
+    const fast = await c.waitForPublish(uri, (p) => p.version === 2, from);
+    expect(fast.diagnostics).toHaveLength(3);
+    // The full check of version 2 starts, and is caught part way, between two of its slices.
+    session.analyseFull(uri);
+    expect(session.fullRunning(uri)).toBe(true);
+    // `async` comes back while it runs: version 3 is published without waiting for it ...
+    await change(c, 'src/lib.rs', 3, [{ range: range(0, 0, 0, 0), text: 'async ' }]);
+    const third = await c.waitForPublish(uri, (p) => p.version === 3, from);
+    expect(shape(third).map((d) => d.code)).toEqual(['unawaited-future', 'unawaited-future', 'test-related']);
+    // ... and the outdated full check stops without a trace: nothing published for version 2,
+    // and the findings held are still version 3's.
+    for (let turns = 0; session.fullRunning(uri); turns++) {
+      if (turns > 10_000) throw new Error('the outdated full check kept running');
+      await new Promise((r) => setImmediate(r));
+    }
+    await c.sync();
+    expect(c.publishes(uri).filter((p) => p.version === 2)).toHaveLength(1);
+    expect(session.host.findings(path)?.map((f) => f.rule)).toEqual(['unawaited-future', 'unawaited-future', 'test-related']);
+    // A full check left alone runs to its end, over many slices.
+    let slices = 0;
+    session.analyseFull(uri);
+    while (session.fullRunning(uri)) {
+      slices++;
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(slices).toBeGreaterThan(1);
+    expect(session.host.findings(path)?.map((f) => f.rule)).toEqual(['unawaited-future', 'unawaited-future', 'test-related']);
   });
 
   it('re-analyses only the edited method of an impl; a header edit re-analyses the whole impl', async () => {
