@@ -145,8 +145,22 @@ export class Session {
     const od = this.docs.get(uri);
     if (!od || this.shuttingDown) return;
     const version = od.doc.version;
-    const fast = this.host.checkOpenFast(od.path, od.doc);
-    const outcome = fast ?? this.host.checkOpen(od.path, od.doc);
+    // A failure of the engine itself (not of one rule, which checkFile isolates) must not take
+    // the server down: a failed fast check falls back to the full one, a failed full check
+    // leaves the last published diagnostics.
+    let fast: CheckOutcome | undefined;
+    try {
+      fast = this.host.checkOpenFast(od.path, od.doc);
+    } catch (e) {
+      this.logAnalysisError('fast check', od.path, e);
+    }
+    let outcome: CheckOutcome;
+    try {
+      outcome = fast ?? this.host.checkOpen(od.path, od.doc);
+    } catch (e) {
+      this.logAnalysisError('check', od.path, e);
+      return;
+    }
     this.logFailures(outcome.failures, od.path);
     if (this.docs.get(uri) !== od || od.doc.version !== version) return;
     this.analysedVersion.set(uri, version);
@@ -182,7 +196,7 @@ export class Session {
       try {
         done = runFor(steps, FULL_SLICE_MS);
       } catch (e) {
-        this.out.log(`awaitlens: the full check of ${od.path} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, 'error');
+        this.logAnalysisError('full check', od.path, e);
         return;
       }
       if (!done) {
@@ -230,6 +244,10 @@ export class Session {
   recheckOpen(except?: string): void {
     for (const other of this.docs.all()) if (other.uri !== except) this.scheduler.scheduleFull(other.uri);
     if (!this.pushMode) this.out.refreshDiagnostics();
+  }
+
+  private logAnalysisError(what: string, path: string, e: unknown): void {
+    this.out.log(`awaitlens: the ${what} of ${path} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`, 'error');
   }
 
   logFailures(failures: readonly RuleFailure[], path: string): void {

@@ -131,6 +131,43 @@ describe('fast and full checks', () => {
     expect(session.host.findings(path)?.map((f) => f.rule)).toEqual(['unawaited-future', 'unawaited-future', 'test-related']);
   });
 
+  it('survives a failure of the engine itself: a failed fast check falls back to the full one', async () => {
+    const root = workspace({});
+    c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
+    const host = c.server.session.host;
+    const uri = uriOf(root, 'src/lib.rs');
+    await c.open('src/lib.rs', SRC, 1);
+    await c.waitForPublish(uri, (p) => p.version === 1);
+    const from = c.events.length;
+    const fastCheck = host.checkOpenFast;
+    host.checkOpenFast = () => {
+      throw new Error('engine bug');
+    };
+    // `notify_all` stops being async: only the full check sees that its callers are fine now.
+    await change(c, 'src/lib.rs', 2, [{ range: range(0, 0, 0, 6), text: '' }]);
+    const p2 = await c.waitForPublish(uri, (p) => p.version === 2, from);
+    expect(shape(p2)).toEqual([{ code: 'test-related', range: range(8, 4, 8, 16), related: [range(11, 3, 11, 13)] }]);
+    const errors = c.events.slice(from).filter((e) => e.method === 'window/logMessage' && e.params.type === 1).map((e) => e.params.message as string);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^awaitlens: the fast check of .*lib\.rs failed: Error: engine bug/);
+    // When the full check fails too, the server keeps serving and the next edit is analysed.
+    const fullCheck = host.checkOpen;
+    host.checkOpen = () => {
+      throw new Error('engine bug');
+    };
+    await change(c, 'src/lib.rs', 3, [{ range: range(0, 0, 0, 0), text: 'async ' }]);
+    await c.waitFor((e) => e.method === 'window/logMessage' && /the check of .*failed/.test(e.params.message), from);
+    host.checkOpenFast = fastCheck;
+    host.checkOpen = fullCheck;
+    await change(c, 'src/lib.rs', 4, [{ range: range(0, 0, 0, 0), text: ' ' }]);
+    await c.waitForPublish(uri, (p) => p.version === 4, from);
+    expect(c.publishes(uri).filter((p) => p.version === 3)).toHaveLength(0);
+    // The full check of version 4 brings the callers' findings back.
+    c.server.session.analyseFull(uri);
+    const full4 = await c.waitForPublish(uri, (p) => p.version === 4 && p.diagnostics.length === 3, from);
+    expect(shape(full4).map((d) => d.code)).toEqual(['unawaited-future', 'unawaited-future', 'test-related']);
+  });
+
   it('re-analyses only the edited method of an impl; a header edit re-analyses the whole impl', async () => {
     const src = [
       'async fn notify_all() {}', // 0
