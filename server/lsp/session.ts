@@ -19,6 +19,7 @@ import type { Outbound } from './outbound.js';
 import { PositionCodec } from './positions.js';
 import { AnalysisScheduler, DEFAULT_FULL_CHECK_DELAY_MS } from './scheduler.js';
 import { runFor } from '../analysis/steps.js';
+import { pathToUri } from './uri.js';
 
 /**
  * How long one slice of a full check may run before the server looks at its input again. A
@@ -26,7 +27,6 @@ import { runFor } from '../analysis/steps.js';
  * facts, the smallest steps), instead of the whole check of a large file.
  */
 const FULL_SLICE_MS = 4;
-import { pathToUri } from './uri.js';
 
 export class Session {
   client: ClientFeatures = readClientFeatures(undefined);
@@ -142,6 +142,9 @@ export class Session {
    * build on an earlier result, are full at once. Results for an outdated version are dropped.
    */
   analyse(uri: string): void {
+    // This analysis supersedes a full check of the document under way (for an older version,
+    // or under settings that changed since it started).
+    this.stopFull(uri);
     const od = this.docs.get(uri);
     if (!od || this.shuttingDown) return;
     const version = od.doc.version;
@@ -348,6 +351,9 @@ export class Session {
     }
     this.settings = eff;
     this.host.config = eff.config;
+    // A full check under way uses the old rules and severities: it must not store or publish.
+    for (const stop of this.fullRuns.values()) stop();
+    this.fullRuns.clear();
     // What was analysed under the old settings is no longer current: the next check publishes.
     this.analysedVersion.clear();
     this.scheduler.debounceMs = eff.debounceMs;

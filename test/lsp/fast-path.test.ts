@@ -131,6 +131,29 @@ describe('fast and full checks', () => {
     expect(session.host.findings(path)?.map((f) => f.rule)).toEqual(['unawaited-future', 'unawaited-future', 'test-related']);
   });
 
+  it('drops a full check under way when the settings change', async () => {
+    const src = SRC + Array.from({ length: 3000 }, (_, i) => `fn pad${i}() { let _ = ${i}; }`).join('\n') + '\n';
+    const root = workspace({});
+    c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
+    const session = c.server.session;
+    const uri = uriOf(root, 'src/lib.rs');
+    await c.open('src/lib.rs', src, 1);
+    await c.waitForPublish(uri, (p) => p.version === 1);
+    await change(c, 'src/lib.rs', 2, [{ range: range(1, 0, 1, 0), text: ' ' }]);
+    await c.waitForPublish(uri, (p) => p.version === 2);
+    session.analyseFull(uri);
+    expect(session.fullRunning(uri)).toBe(true);
+    // The run started under the old rules; what it would find is no longer what is asked for.
+    session.applySettings({ ...c.settings, rules: { 'unawaited-future': 'off' } });
+    expect(session.fullRunning(uri)).toBe(false);
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    expect(session.isCurrent(session.docs.get(uri)!)).toBe(false);
+    const from = c.events.length;
+    session.analyse(uri);
+    const p = await c.waitForPublish(uri, (p) => p.version === 2, from);
+    expect(shape(p).map((d) => d.code)).toEqual(['test-related']);
+  });
+
   it('survives a failure of the engine itself: a failed fast check falls back to the full one', async () => {
     const root = workspace({});
     c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
