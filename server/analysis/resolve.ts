@@ -24,6 +24,14 @@ const IMPL = ['impl_item'];
 /** Where `computeBinding` looks for names: every node that can bind one, or hold the lets that do. */
 const SCOPES = ['block', 'function_item', 'closure_expression', 'for_expression', 'let_condition', 'match_arm'];
 
+/** A `let` directly in a block, with the names its pattern binds once they were asked for. */
+interface LetEntry {
+  start: number;
+  end: number;
+  decl: SyntaxNode;
+  names?: readonly string[];
+}
+
 export interface BindingSite {
   /** The node that introduces the binding (a let_declaration, parameter, or pattern host). */
   decl: SyntaxNode;
@@ -62,7 +70,9 @@ export class Resolver {
   // Syntax-only answers (the `use` map is fixed per file): kept across index generations.
   private readonly calleeCache = new NodeMap<string | undefined>();
   private readonly methodCache = new NodeMap<MethodCall | undefined>();
-  private readonly blockLets = new NodeMap<Array<{ start: number; end: number; decl: SyntaxNode }>>();
+  private readonly blockLets = new NodeMap<LetEntry[]>();
+  /** Per fn or closure: its parameters and the names each binds. */
+  private readonly fnParams = new NodeMap<Array<{ param: SyntaxNode; names: readonly string[] }>>();
   /** Index answers read by the type or binding answer being computed (nested answers add theirs). */
   private reads: IndexLookup[] | undefined;
   /** Index answers read while recording (see `recordLookups`). */
@@ -295,7 +305,7 @@ export class Resolver {
     return this.indexed(this.bindingCache, ident, () => this.computeBinding(ident));
   }
 
-  private letsOf(block: SyntaxNode): Array<{ start: number; end: number; decl: SyntaxNode }> {
+  private letsOf(block: SyntaxNode): LetEntry[] {
     let lets = this.blockLets.get(block);
     if (!lets) {
       lets = [];
@@ -305,6 +315,20 @@ export class Resolver {
       this.blockLets.set(block, lets);
     }
     return lets;
+  }
+
+  private paramsOf(fn: SyntaxNode): Array<{ param: SyntaxNode; names: readonly string[] }> {
+    let out = this.fnParams.get(fn);
+    if (!out) {
+      out = [];
+      const params = fn.childForFieldName('parameters');
+      for (const p of params?.namedChildren ?? []) {
+        const pat = p.type === 'parameter' ? p.childForFieldName('pattern') : p;
+        out.push({ param: p, names: pat ? patternNames(pat) : [] });
+      }
+      this.fnParams.set(fn, out);
+    }
+    return out;
   }
 
   /** The ancestors of `node` of the SCOPES types, innermost first (by file offsets when they tell). */
@@ -336,19 +360,19 @@ export class Resolver {
         for (let i = lets.length - 1; i >= 0; i--) {
           const l = lets[i]!;
           if (l.start >= at || l.end > at) continue;
+          // Most lets bind other names; what each binds is read from the tree once.
+          if (!(l.names ??= letNames(l.decl)).includes(name)) continue;
           const site = this.letBinding(l.decl, name);
           if (site) return site;
         }
       } else if (FN_LIKE.has(scope.type)) {
-        const params = scope.childForFieldName('parameters');
-        if (params) {
-          for (const p of params.namedChildren) {
-            const pat = p.type === 'parameter' ? p.childForFieldName('pattern') : p;
-            const id = pat && findBoundIdent(pat, name);
-            if (id) {
-              const t = p.type === 'parameter' ? p.childForFieldName('type') : null;
-              return { decl: p, ident: id, type: t ? this.type(t.text) : undefined };
-            }
+        for (const { param: p, names } of this.paramsOf(scope)) {
+          if (!names.includes(name)) continue;
+          const pat = p.type === 'parameter' ? p.childForFieldName('pattern') : p;
+          const id = pat && findBoundIdent(pat, name);
+          if (id) {
+            const t = p.type === 'parameter' ? p.childForFieldName('type') : null;
+            return { decl: p, ident: id, type: t ? this.type(t.text) : undefined };
           }
         }
         if (scope.type === 'function_item') return undefined;
@@ -399,6 +423,17 @@ export class Resolver {
 
 function splitTuple(t: string): string[] {
   return t.slice(1, -1).split(',').map((s) => s.trim());
+}
+
+/** The names a pattern binds, as `findBoundIdent` finds them. */
+function patternNames(pat: SyntaxNode): string[] {
+  return pat.type === 'identifier' ? [pat.text] : boundNames(pat).map((n) => n.text);
+}
+
+/** The names a `let` binds (none without a pattern, as `letBinding` reads it). */
+function letNames(decl: SyntaxNode): readonly string[] {
+  const pat = decl.childForFieldName('pattern');
+  return pat ? patternNames(pat) : [];
 }
 
 /** The identifier binding `name` inside a pattern (not a path or a struct name in it). */
