@@ -49,6 +49,13 @@ export interface IndexLookup {
   answer: string | undefined;
 }
 
+interface Callee {
+  path?: string;
+  method?: MethodCall;
+}
+
+const NO_CALLEE: Callee = {};
+
 export interface MethodCall {
   name: string;
   receiver: SyntaxNode;
@@ -68,8 +75,7 @@ export class Resolver {
   private readonly typeCache = new NodeMap<IndexedAnswer<string | undefined>>();
   private readonly bindingCache = new NodeMap<IndexedAnswer<BindingSite | undefined>>();
   // Syntax-only answers (the `use` map is fixed per file): kept across index generations.
-  private readonly calleeCache = new NodeMap<string | undefined>();
-  private readonly methodCache = new NodeMap<MethodCall | undefined>();
+  private readonly callees = new NodeMap<Callee>();
   private readonly blockLets = new NodeMap<LetEntry[]>();
   /** Per fn or closure: its parameters and the names each binds. */
   private readonly fnParams = new NodeMap<Array<{ param: SyntaxNode; names: readonly string[] }>>();
@@ -78,16 +84,8 @@ export class Resolver {
   /** Index answers read while recording (see `recordLookups`). */
   private lookupLog?: Set<IndexLookup>;
 
-  /** `compute()` once per node: the answer, `undefined` included, is kept in `cache`. */
-  private memo<T>(cache: NodeMap<T>, node: SyntaxNode, compute: () => T): T {
-    if (cache.has(node)) return cache.get(node) as T;
-    const answer = compute();
-    cache.set(node, answer);
-    return answer;
-  }
-
   /**
-   * `memo` for answers that depend on the index. Each keeps the index answers it read, and stays
+   * Answers that depend on the index, computed once per node. Each keeps the index answers it read, and stays
    * valid for as long as they hold: a workspace check reads every file's types while extracting
    * facts, again when facts are refreshed and again in the rules, with the index generation
    * moving in between, and most answers read nothing from the index or nothing that moved.
@@ -152,30 +150,33 @@ export class Resolver {
 
   /** The full path of a call's callee when it is called by path (`sleep(d)`, `thread::sleep(d)`). */
   calleePath(call: SyntaxNode): string | undefined {
-    return this.memo(this.calleeCache, call, () => this.computeCalleePath(call));
-  }
-
-  private computeCalleePath(call: SyntaxNode): string | undefined {
-    let fn = call.childForFieldName('function');
-    if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
-    if (!fn) return undefined;
-    if (fn.type === 'identifier' || fn.type === 'scoped_identifier') return this.path(fn.text);
-    return undefined;
+    return this.calleeOf(call).path;
   }
 
   /** For `recv.method(args)`: the method name and receiver node. */
   methodCall(call: SyntaxNode): MethodCall | undefined {
-    return this.memo(this.methodCache, call, () => this.computeMethodCall(call));
+    return this.calleeOf(call).method;
   }
 
-  private computeMethodCall(call: SyntaxNode): MethodCall | undefined {
-    let fn = call.childForFieldName('function');
-    if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
-    if (fn?.type !== 'field_expression') return undefined;
-    const field = fn.childForFieldName('field');
-    const value = fn.childForFieldName('value');
-    if (!field || !value || field.type !== 'field_identifier') return undefined;
-    return { name: field.text, receiver: value, nameNode: field };
+  /**
+   * What a call calls: a path or a method, told apart by the callee node's type, so both answers
+   * come from one read of the callee (rules ask for the path, then for the method when there is none).
+   */
+  private calleeOf(call: SyntaxNode): Callee {
+    let known = this.callees.get(call);
+    if (!known) {
+      known = NO_CALLEE;
+      let fn = call.childForFieldName('function');
+      if (fn?.type === 'generic_function') fn = fn.childForFieldName('function');
+      if (fn?.type === 'identifier' || fn?.type === 'scoped_identifier') known = { path: this.path(fn.text) };
+      else if (fn?.type === 'field_expression') {
+        const field = fn.childForFieldName('field');
+        const value = fn.childForFieldName('value');
+        if (field && value && field.type === 'field_identifier') known = { method: { name: field.text, receiver: value, nameNode: field } };
+      }
+      this.callees.set(call, known);
+    }
+    return known;
   }
 
   /**
