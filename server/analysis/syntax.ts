@@ -77,6 +77,8 @@ export class FileSyntax {
    * tree (the address of its slot in the parent).
    */
   private readonly endIndices = new WeakMap<Tree, Map<number, number>>();
+  /** `endIndices` of the main tree, asked most. */
+  private readonly mainEnds = new Map<number, number>();
 
   /**
    * `scope`: analyse only these main-tree nodes (top-level items, see units.ts). `nodes(type)` then
@@ -252,7 +254,7 @@ export class FileSyntax {
   }
 
   private endIndex(node: SyntaxNode): number {
-    let ends = this.endIndices.get(node.tree);
+    let ends = node.tree === this.tree ? this.mainEnds : this.endIndices.get(node.tree);
     if (!ends) this.endIndices.set(node.tree, (ends = new Map()));
     const id = node.id;
     let e = ends.get(id);
@@ -297,6 +299,8 @@ export class FileSyntax {
   }
 
   private link(node: SyntaxNode, at: number): PieceLink | undefined {
+    // The main tree holds no pieces.
+    if (node.tree === this.tree) return undefined;
     const table = this.pieceTables.get(node.tree);
     if (!table) return undefined;
     let lo = 0;
