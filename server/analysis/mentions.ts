@@ -7,6 +7,12 @@ import type { FileSyntax } from './syntax.js';
 /** Offsets where `pattern` (global, never matching the empty string) matches in `text`, ascending. */
 export function offsetsOf(text: string, pattern: RegExp): number[] {
   const out: number[] = [];
+  // A plain word is found faster by `indexOf` than by running the regex engine.
+  if (/^\w+$/.test(pattern.source) && !pattern.ignoreCase) {
+    const word = pattern.source;
+    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + 1)) out.push(at);
+    return out;
+  }
   pattern.lastIndex = 0;
   // Overlapping matches too: every start of every alternative is kept.
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
