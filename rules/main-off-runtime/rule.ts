@@ -1,5 +1,6 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
-import { BODY_BOUNDARIES, LOOPS, codeBefore } from '../../server/analysis/context.js';
+import { LOOPS, codeBefore } from '../../server/analysis/context.js';
+import { ownBody as ownBodyOf } from '../../server/analysis/facts.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 
 const SPAWN_FNS = new Set(['tokio::spawn', 'tokio::task::spawn']);
@@ -81,11 +82,7 @@ function isMultiThreadMain(ctx: RuleContext, fn: SyntaxNode): boolean {
 
 /** Whether `node` runs in `fn`'s own body, not in a closure or async block inside it. */
 function ownBody(ctx: RuleContext, fn: SyntaxNode, node: SyntaxNode): boolean {
-  for (const a of ctx.syntax.ancestors(node)) {
-    if (ctx.syntax.same(a, fn)) return true;
-    if (BODY_BOUNDARIES.has(a.type)) return false;
-  }
-  return false;
+  return ownBodyOf(ctx.syntax, fn, node);
 }
 
 interface Hit {
