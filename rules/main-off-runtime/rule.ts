@@ -1,6 +1,7 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
 import { LOOPS, codeBefore } from '../../server/analysis/context.js';
 import { ownBody as ownBodyOf } from '../../server/analysis/facts.js';
+import { textMentions } from '../../server/analysis/mentions.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 
 const SPAWN_FNS = new Set(['tokio::spawn', 'tokio::task::spawn']);
@@ -211,5 +212,5 @@ function isReplyOf(ctx: RuleContext, loopBody: SyntaxNode, spawn: SyntaxNode, rx
     if (p?.type === 'identifier' && v && /^(\w+)\.clone\(\)$/.exec(v.text)?.[1] === sender.text) names.add(p.text);
   }
   const args = spawn.childForFieldName('arguments');
-  return !!args && ctx.syntax.within('identifier', args).some((id) => names.has(id.text));
+  return !!args && textMentions(ctx.syntax, args, names) && ctx.syntax.within('identifier', args).some((id) => names.has(id.text));
 }

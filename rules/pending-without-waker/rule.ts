@@ -2,7 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { BODY_BOUNDARIES } from '../../server/analysis/context.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
-import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
+import { someWithin, textMentions, wordOffsets } from '../../server/analysis/mentions.js';
 
 export default defineRule({
   meta: {
@@ -104,7 +104,7 @@ function contextParam(fn: SyntaxNode): { name?: string } | undefined {
  * through the re-parsed pieces or, for macros that do not parse as Rust, as raw tokens.
  */
 function isUsed(syntax: FileSyntax, body: SyntaxNode, name: string): boolean {
-  return syntax.within('identifier', body).some((id) => id.text === name);
+  return textMentions(syntax, body, [name]) && syntax.within('identifier', body).some((id) => id.text === name);
 }
 
 function isPendingPath(node: SyntaxNode): boolean {

@@ -2,6 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { codeBefore } from '../../server/analysis/context.js';
 import { futureOf } from '../../server/analysis/futures.js';
 import { macroName } from '../../server/analysis/macros.js';
+import { textMentions } from '../../server/analysis/mentions.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 
 // An await under one of these runs only sometimes, or in another task or future: it says
@@ -148,7 +149,7 @@ function checkBlock(ctx: RuleContext, block: SyntaxNode, createdBy: (stmt: Synta
     // With no future pending, no identifier of the statement can await or spoil one.
     const pat = pending.size > 0 && type === 'let_declaration' ? stmt.childForFieldName('pattern') : null;
     const bound = pat ? [pat, ...ctx.syntax.within('identifier', pat)].filter((n) => n.type === 'identifier') : [];
-    for (const id of pending.size > 0 ? ctx.syntax.within('identifier', stmt) : []) {
+    for (const id of pending.size > 0 && textMentions(ctx.syntax, stmt, pending.keys()) ? ctx.syntax.within('identifier', stmt) : []) {
       if (pat && ctx.syntax.contains(pat, id)) continue;
       const p = pending.get(id.text);
       if (!p) continue;

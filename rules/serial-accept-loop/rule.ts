@@ -4,7 +4,7 @@ import { lastSegment } from '../../server/analysis/knowledge.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
-import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
+import { someWithin, textMentions, wordOffsets } from '../../server/analysis/mentions.js';
 
 /** Calls that hand a connection to another task instead of serving it here. */
 const SPAWNS = /(^|::)(spawn|spawn_local|spawn_blocking|spawn_on|spawn_local_on)$/;
@@ -190,7 +190,7 @@ function addStreamNames(pat: SyntaxNode, names: Set<string>): void {
 
 function mentions(syntax: FileSyntax, node: SyntaxNode, names: Set<string>): boolean {
   if (node.type === 'identifier') return names.has(node.text);
-  return syntax.within('identifier', node).some((id) => names.has(syntax.textOf(id)));
+  return textMentions(syntax, node, names) && syntax.within('identifier', node).some((id) => names.has(syntax.textOf(id)));
 }
 
 /** Whether some name occurs in `text`: an identifier that is one of them is part of its container's text. */
@@ -228,6 +228,7 @@ function firstInlineAwait(ctx: RuleContext, loop: SyntaxNode, accept: SyntaxNode
 /** Whether the awaited expression does I/O with the connection (and does not just pass it on). */
 function involves(ctx: RuleContext, expr: SyntaxNode, names: Set<string>): boolean {
   const { syntax, resolver } = ctx;
+  if (!textMentions(syntax, expr, names)) return false;
   const uses = (expr.type === 'identifier' ? [expr] : syntax.within('identifier', expr)).filter((id) => names.has(syntax.textOf(id)));
   return uses.some((id) => {
     if (syntax.same(id, expr)) return true;

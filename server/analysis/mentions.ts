@@ -2,6 +2,7 @@
 // range holds one of those places. A rule about `remove(0)` or `accept()` skips a call (or a
 // whole file) whose text cannot mention the method before it reads any field of the tree — each
 // native read costs far more than a binary search over offsets the file gives once.
+import type { SyntaxNode } from '../../grammars/rust.js';
 import type { FileSyntax } from './syntax.js';
 
 /** Offsets where `pattern` (global, never matching the empty string) matches in `text`, ascending. */
@@ -42,6 +43,21 @@ export function firstAtOrAfter(sorted: ArrayLike<number>, x: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Whether one of `names` occurs in the file's text within `node`'s range: a necessary condition
+ * for an identifier of that name inside it (identifiers, in macro pieces too, are their file text
+ * verbatim), checked before collecting the node's identifiers from the tree.
+ */
+export function textMentions(syntax: FileSyntax, node: SyntaxNode, names: Iterable<string>): boolean {
+  const start = syntax.start(node);
+  const end = syntax.end(node);
+  for (const name of names) {
+    const i = syntax.text.indexOf(name, start);
+    if (i !== -1 && i + name.length <= end) return true;
+  }
+  return false;
 }
 
 const cache = new WeakMap<FileSyntax, Map<RegExp, number[]>>();
