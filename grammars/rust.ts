@@ -54,13 +54,7 @@ function installFastAccessors(): void {
     return this[2]! / 2;
   };
   const sample = shared!.parse('// é\nasync fn f<T>(x: &[u8]) -> u8 { let s = "ü𝄞"; m!{ a }; x.len() as u8 + 1 }\n');
-  const all: SyntaxNode[] = [];
-  const cursor = sample.walk();
-  for (let more = true; more; ) {
-    all.push(cursor.currentNode);
-    if (cursor.gotoFirstChild()) continue;
-    while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) { more = false; break; }
-  }
+  const all = everyNode(sample);
   for (const n of all) {
     if (fastId.call(n as Raw) !== nativeId.call(n) || fastStart.call(n as Raw) !== nativeStart.call(n)) return;
   }
@@ -242,13 +236,7 @@ export function navigationMismatch(tree: Tree): string | undefined {
 
 /** Compares two navigation implementations on every node of `tree`; describes the first difference. */
 function mismatch(tree: Tree, ours: { getters: Getters; methods: Methods }, theirs: { getters: Getters; methods: Methods }): string | undefined {
-  const all: SyntaxNode[] = [];
-  const cursor = tree.walk();
-  for (let more = true; more; ) {
-    all.push(cursor.currentNode);
-    if (cursor.gotoFirstChild()) continue;
-    while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) { more = false; break; }
-  }
+  const all = everyNode(tree);
   const same = (a: unknown, b: unknown): boolean => {
     if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => same(x, b[i]));
     if (a === null || b === null) return a === b;
@@ -273,6 +261,18 @@ function mismatch(tree: Tree, ours: { getters: Getters; methods: Methods }, thei
     }
   }
   return undefined;
+}
+
+/** Every node of a tree, anonymous ones included, in pre-order. */
+function everyNode(tree: Tree): SyntaxNode[] {
+  const all: SyntaxNode[] = [];
+  const cursor = tree.walk();
+  for (let more = true; more; ) {
+    all.push(cursor.currentNode);
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) { more = false; break; }
+  }
+  return all;
 }
 
 /**

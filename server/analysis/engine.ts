@@ -43,15 +43,8 @@ export interface FileResult {
  * `scope` limits syntax, facts and so findings to those top-level nodes (see units.ts); file-level
  * context (`use`s, statics, structs) is still read from the whole file.
  */
-export function parseFile(
-  path: string,
-  text: string,
-  index: WorkspaceIndex,
-  knowledge: Knowledge,
-  tree?: Tree,
-  scope?: ParseScope,
-): ParsedFile {
-  return finish(parseFileSteps(path, text, index, knowledge, tree, scope));
+export function parseFile(...args: Parameters<typeof parseFileSteps>): ParsedFile {
+  return finish(parseFileSteps(...args));
 }
 
 /** What a scoped analysis covers (see `parseFile`). */
