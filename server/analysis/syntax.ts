@@ -119,7 +119,7 @@ export class FileSyntax {
     const types = [...new Set([...eager, 'macro_invocation'])];
     const raw = new Map<string, SyntaxNode[]>(types.map((t) => [t, []]));
     // Per level: the nodes found under each root, roots in order (main-tree roots, then pieces).
-    let found: SyntaxNode[][] = (scope ? [...scope] : [tree.rootNode]).map((r) => r.descendantsOfType(types));
+    let found: SyntaxNode[][] = scope ? scope.map((r) => r.descendantsOfType(types)) : [yield* mainNodes(tree, types)];
     for (let depth = 0; found.length > 0; depth++) {
       yield;
       const macros: SyntaxNode[] = [];
@@ -541,6 +541,36 @@ export class FileSyntax {
     visit(container);
     return this.bucket(found);
   }
+}
+
+/** Top-level items per native walk when a whole tree's nodes are collected in steps. */
+const ITEMS_PER_STEP = 128;
+
+/**
+ * `root.descendantsOfType(types)` for a whole tree, in steps of about ITEMS_PER_STEP top-level
+ * items (the walk of a large file is one of the longest steps of a full check). Each step walks a
+ * point range: from the end of the item before its first item to the start of the next step's
+ * first item. Items do not overlap, so the steps' nodes, joined, are the single walk's, in the
+ * same order. A step boundary is only put where a gap separates the two items: a zero-width node
+ * (error recovery inserts them) at the very start or end of an item is then strictly inside its
+ * step's range, where a boundary on the item's edge would leave it out of both steps.
+ */
+export function* mainNodes(tree: Tree, types: string[], perStep = ITEMS_PER_STEP): Steps<SyntaxNode[]> {
+  const root = tree.rootNode;
+  if (root.namedChildCount <= perStep) return root.descendantsOfType(types);
+  const items = root.namedChildren;
+  const out: SyntaxNode[] = [];
+  let from: SyntaxNode['startPosition'] | undefined;
+  for (let first = 0; first < items.length; ) {
+    let next = first + perStep;
+    while (next < items.length && items[next - 1]!.endIndex >= items[next]!.startIndex) next++;
+    for (const n of root.descendantsOfType(types, from, next < items.length ? items[next]!.startPosition : undefined)) out.push(n);
+    if (next >= items.length) break;
+    from = items[next - 1]!.endPosition;
+    first = next;
+    yield;
+  }
+  return out;
 }
 
 /**
