@@ -273,9 +273,9 @@ function givenUpAt(ctx: RuleContext, holder: Holder, from: number): number {
   let at = Infinity;
   // Collecting the region's identifiers is native work; most guards are never named again.
   if (!mentions(ctx, name, from, syntax.end(holder.region))) return at;
-  for (const id of identifiersIn(ctx, holder.region)) {
+  for (const id of syntax.identifiersNamed(holder.region, name)) {
     const s = syntax.start(id);
-    if (s < from || s >= at || !isName(ctx.text, s, name)) continue;
+    if (s < from || s >= at) continue;
     const p = syntax.parent(id);
     if (!p) continue;
     // Passed by value (including `drop(g)`), moved into a new binding, or returned.
@@ -297,8 +297,8 @@ function dropFix(ctx: RuleContext, holder: Holder, at: SyntaxNode, point: string
   while (stmt && !syntax.same(syntax.parent(stmt), holder.region)) stmt = syntax.parent(stmt);
   if (!stmt) return [];
   const stmtStart = syntax.start(stmt);
-  if (mentions(ctx, holder.name, stmtStart, syntax.end(holder.region))) for (const id of identifiersIn(ctx, holder.region)) {
-    if (syntax.start(id) < stmtStart || !isName(ctx.text, syntax.start(id), holder.name)) continue;
+  if (mentions(ctx, holder.name, stmtStart, syntax.end(holder.region))) for (const id of syntax.identifiersNamed(holder.region, holder.name)) {
+    if (syntax.start(id) < stmtStart) continue;
     const b = resolver.binding(id);
     if (!b || syntax.same(b.decl, holder.decl)) return [];
   }
@@ -314,33 +314,12 @@ function dropFix(ctx: RuleContext, holder: Holder, at: SyntaxNode, point: string
   ];
 }
 
-const identifierCache = new WeakMap<RuleContext['syntax'], Map<string, SyntaxNode[]>>();
-
-/** The identifiers in a region, collected once per region (several guards of a block share it, and the fix reads it again). */
-function identifiersIn(ctx: RuleContext, region: SyntaxNode): SyntaxNode[] {
-  const { syntax } = ctx;
-  let perFile = identifierCache.get(syntax);
-  if (!perFile) identifierCache.set(syntax, (perFile = new Map()));
-  const key = syntax.key(region);
-  let ids = perFile.get(key);
-  if (!ids) perFile.set(key, (ids = syntax.within('identifier', region)));
-  return ids;
-}
 
 /** Whether `name` occurs in the file text between the offsets (identifier nodes are their text verbatim). */
 function mentions(ctx: RuleContext, name: string, from: number, to: number): boolean {
   const i = ctx.text.indexOf(name, from);
   return i >= 0 && i + name.length <= to;
 }
-
-/** Whether the identifier starting at `s` is `name`: the text there is `name` and no identifier character follows. */
-function isName(text: string, s: number, name: string): boolean {
-  return text.startsWith(name, s) && !IDENT_CHAR.test(text[s + name.length] ?? '');
-}
-
-const IDENT_CHAR = /[\p{L}\p{N}\p{M}\p{Pc}]/u;
-
-
 
 function guardTypeName(lock: LockType, method: string): string {
   const crate = lock.path.slice(0, lock.path.length - lastSegment(lock.path).length);

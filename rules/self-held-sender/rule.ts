@@ -2,7 +2,6 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { BODY_BOUNDARIES, LOOPS, enclosingBody } from '../../server/analysis/context.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
-import type { Piece } from '../../server/analysis/macros.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
 
 /** Sender types whose receiver sees the end of the stream only when every sender is gone. */
@@ -132,7 +131,7 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
   // are many (the file's text is compared before the tree is asked).
   let senderUses: SyntaxNode[] | undefined;
   const usesOfSender = () =>
-    (senderUses ??= identifiersNamed(syntax, ch.body, senderName).filter((id) => !isPatternName(syntax, id) && bindsTo(ctx, id, ch.sender)));
+    (senderUses ??= syntax.identifiersNamed(ch.body, senderName).filter((id) => !isPatternName(syntax, id) && bindsTo(ctx, id, ch.sender)));
   // A receive on one of the receiving names starts with that name: the text rules out the body's
   // other calls without reading their callees from the tree.
   const names = ch.receivers.map((r) => r.text);
@@ -164,44 +163,6 @@ function checkChannel(ctx: RuleContext, ch: Channel): void {
   }
 }
 
-/**
- * The identifiers `within('identifier', body)` holds whose text is `name`, found from the places
- * the name occurs in the file's text: collecting every identifier of a large body costs a node
- * and a native end offset each, and the name occurs a handful of times. An occurrence inside an
- * expanded macro is looked up in the piece that re-parses it (or is no identifier at all when no
- * piece covers it: the macro's own tokens are hidden).
- */
-function identifiersNamed(syntax: FileSyntax, body: SyntaxNode, name: string): SyntaxNode[] {
-  const text = syntax.text;
-  const start = syntax.start(body);
-  const end = syntax.end(body);
-  const out: SyntaxNode[] = [];
-  let macros: Array<{ start: number; end: number; pieces: Array<{ start: number; end: number; piece: Piece }> }> | undefined;
-  for (let at = text.indexOf(name, start); at !== -1 && at + name.length <= end; at = text.indexOf(name, at + 1)) {
-    macros ??= syntax.within('macro_invocation', body).flatMap((m) => {
-      const exp = syntax.expansion(m);
-      if (!exp) return [];
-      const pieces = exp.pieces.map((piece) => ({ start: piece.root.startIndex + piece.shift, end: piece.root.endIndex + piece.shift, piece }));
-      return [{ start: syntax.start(m), end: syntax.end(m), pieces }];
-    });
-    // The innermost expanded macro around the occurrence (nested ones come later in source order).
-    let host: (typeof macros)[number] | undefined;
-    for (const m of macros) if (m.start < at && at < m.end) host = m;
-    let tree = body.tree;
-    let shift = syntax.shiftOf(body);
-    if (host) {
-      const inPiece = host.pieces.find((p) => p.start <= at && at + name.length <= p.end);
-      if (!inPiece) continue;
-      tree = inPiece.piece.tree;
-      shift = inPiece.piece.shift;
-    }
-    const from = at - shift;
-    const to = from + name.length;
-    const node = tree.rootNode.descendantForIndex(from, to);
-    if (node.type === 'identifier' && node.startIndex === from && node.endIndex === to) out.push(node);
-  }
-  return out;
-}
 
 /**
  * The loop that `aw` (an awaited receive) feeds, when the only way out of it is the channel

@@ -492,6 +492,45 @@ export class FileSyntax {
     }
   }
 
+  /**
+   * The identifiers `within('identifier', body)` holds whose text is `name`, found from the places
+   * the name occurs in the file's text: collecting every identifier of a large body costs a node
+   * and a native end offset each, and the name occurs a handful of times. An occurrence inside an
+   * expanded macro is looked up in the piece that re-parses it (or is no identifier at all when no
+   * piece covers it: the macro's own tokens are hidden).
+   */
+  identifiersNamed(body: SyntaxNode, name: string): SyntaxNode[] {
+    const text = this.text;
+    const start = this.start(body);
+    const end = this.end(body);
+    const out: SyntaxNode[] = [];
+    let macros: Array<{ start: number; end: number; pieces: Array<{ start: number; end: number; piece: Piece }> }> | undefined;
+    for (let at = text.indexOf(name, start); at !== -1 && at + name.length <= end; at = text.indexOf(name, at + 1)) {
+      macros ??= this.within('macro_invocation', body).flatMap((m) => {
+        const exp = this.expansion(m);
+        if (!exp) return [];
+        const pieces = exp.pieces.map((piece) => ({ start: piece.root.startIndex + piece.shift, end: piece.root.endIndex + piece.shift, piece }));
+        return [{ start: this.start(m), end: this.end(m), pieces }];
+      });
+      // The innermost expanded macro around the occurrence (nested ones come later in source order).
+      let host: (typeof macros)[number] | undefined;
+      for (const m of macros) if (m.start < at && at < m.end) host = m;
+      let tree = body.tree;
+      let shift = this.shiftOf(body);
+      if (host) {
+        const inPiece = host.pieces.find((p) => p.start <= at && at + name.length <= p.end);
+        if (!inPiece) continue;
+        tree = inPiece.piece.tree;
+        shift = inPiece.piece.shift;
+      }
+      const from = at - shift;
+      const to = from + name.length;
+      const node = tree.rootNode.descendantForIndex(from, to);
+      if (node.type === 'identifier' && node.startIndex === from && node.endIndex === to) out.push(node);
+    }
+    return out;
+  }
+
   /** The macro piece a node sits in, if any (the innermost). */
   pieceOf(node: SyntaxNode): PieceLink | undefined {
     return this.link(node, node.startIndex);
