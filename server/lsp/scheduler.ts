@@ -7,12 +7,14 @@
 // A change gets a fast check (only the edited items, see server/analysis/incremental.ts); the
 // full check that makes the result exact runs once the document has been left alone for
 // `fullDelayMs`. Every new change of the document pushes its full check back, and one already
-// running (in slices, see Session.analyseFull) stops at its next slice.
+// running (in slices, `runSliced`) stops at its next slice.
 export const DEFAULT_FULL_CHECK_DELAY_MS = 250;
 
 export class AnalysisScheduler {
   private readonly pending = new Map<string, () => void>();
   private readonly pendingFull = new Map<string, () => void>();
+  /** Full checks under way, in slices: how to stop each. */
+  private readonly slicing = new Map<string, () => void>();
   private readonly queued = new Map<string, number>();
 
   constructor(
@@ -34,9 +36,44 @@ export class AnalysisScheduler {
     this.pendingFull.set(uri, () => clearTimeout(t));
   }
 
-  /** A change of `uri` was received or applied and is not analysed yet. */
-  changeComing(uri: string): boolean {
-    return this.queued.has(uri) || this.pending.has(uri);
+  /**
+   * Run the full check of `uri` in slices: `slice()` does one and says whether the check is over
+   * (finished, or given up by the caller). Incoming messages are read between slices; once a
+   * change of `uri` is received or applied the rest is dropped, as that change's own analysis
+   * schedules the next full check. A full check already under way for `uri` stops.
+   */
+  runSliced(uri: string, slice: () => boolean): void {
+    this.stopSliced(uri);
+    const step = (): void => {
+      this.slicing.delete(uri);
+      // An applied change has its analysis pending, which schedules what follows it.
+      if (this.pending.has(uri)) return;
+      if (this.queued.has(uri)) {
+        // A received change that turns out malformed is dropped without an analysis, which
+        // would leave this version without a full check.
+        this.scheduleFull(uri);
+        return;
+      }
+      if (slice()) return;
+      const t = setImmediate(step);
+      this.slicing.set(uri, () => clearImmediate(t));
+    };
+    step();
+  }
+
+  /** Stop the full check of `uri` under way, if any. */
+  stopSliced(uri: string): void {
+    stopIn(this.slicing, uri);
+  }
+
+  /** Stop every full check under way (their results would be stale, e.g. after a settings change). */
+  stopAllSliced(): void {
+    for (const stop of this.slicing.values()) stop();
+    this.slicing.clear();
+  }
+
+  isSliced(uri: string): boolean {
+    return this.slicing.has(uri);
   }
 
   isFullPending(uri: string): boolean {
@@ -44,11 +81,7 @@ export class AnalysisScheduler {
   }
 
   cancelFull(uri: string): void {
-    const stop = this.pendingFull.get(uri);
-    if (stop) {
-      stop();
-      this.pendingFull.delete(uri);
-    }
+    stopIn(this.pendingFull, uri);
   }
 
   /** The reader received a change for `uri` that has not been dispatched yet. */
@@ -93,11 +126,7 @@ export class AnalysisScheduler {
   }
 
   cancel(uri: string): void {
-    const stop = this.pending.get(uri);
-    if (stop) {
-      stop();
-      this.pending.delete(uri);
-    }
+    stopIn(this.pending, uri);
   }
 
   dispose(): void {
@@ -105,5 +134,15 @@ export class AnalysisScheduler {
     for (const stop of this.pendingFull.values()) stop();
     this.pending.clear();
     this.pendingFull.clear();
+    this.stopAllSliced();
+  }
+}
+
+/** Stop what `stops` holds for `uri`, if anything, and forget it. */
+function stopIn(stops: Map<string, () => void>, uri: string): void {
+  const stop = stops.get(uri);
+  if (stop) {
+    stop();
+    stops.delete(uri);
   }
 }

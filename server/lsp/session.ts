@@ -38,8 +38,6 @@ export class Session {
   settings: EffectiveSettings = { config: defaultConfig(), debounceMs: 0, console: {} };
   /** Editor settings pushed with didChangeConfiguration (clients without workspace/configuration). */
   pushedSettings: unknown;
-  /** Full checks under way, in slices: how to stop each. */
-  private readonly fullRuns = new Map<string, () => void>();
   /** Version each open document's findings were computed from. */
   private readonly analysedVersion = new Map<string, number>();
   /** Files whose last publish was non-empty (push mode), so deletions can be cleared. */
@@ -108,7 +106,7 @@ export class Session {
     const od = this.docs.close(uri);
     this.scheduler.cancel(uri);
     this.scheduler.cancelFull(uri);
-    this.stopFull(uri);
+    this.scheduler.stopSliced(uri);
     this.analysedVersion.delete(uri);
     for (const ext of this.extensions) this.callExt(ext, 'onClose', () => ext.onClose?.(uri));
     if (!od) return;
@@ -144,7 +142,7 @@ export class Session {
   analyse(uri: string): void {
     // This analysis supersedes a full check of the document under way (for an older version,
     // or under settings that changed since it started).
-    this.stopFull(uri);
+    this.scheduler.stopSliced(uri);
     const od = this.docs.get(uri);
     if (!od || this.shuttingDown) return;
     const version = od.doc.version;
@@ -180,33 +178,22 @@ export class Session {
    * schedules the next full one.
    */
   analyseFull(uri: string): void {
-    this.stopFull(uri);
+    this.scheduler.stopSliced(uri);
     const od = this.docs.get(uri);
     if (!od || this.shuttingDown) return;
     const version = od.doc.version;
     const had = this.analysedVersion.get(uri) === version ? findingsKey(this.host.findings(od.path)) : undefined;
     const steps = this.host.checkOpenSteps(od.path, od.doc);
-    const slice = (): void => {
-      this.fullRuns.delete(uri);
-      if (this.shuttingDown || this.docs.get(uri) !== od || od.doc.version !== version) return;
-      if (this.scheduler.changeComing(uri)) {
-        // Normally that change's own analysis schedules the full check again; a change that
-        // turns out malformed and is dropped would leave this version without one.
-        this.scheduler.scheduleFull(uri);
-        return;
-      }
+    this.scheduler.runSliced(uri, () => {
+      if (this.shuttingDown || this.docs.get(uri) !== od || od.doc.version !== version) return true;
       let done: { value: CheckOutcome } | undefined;
       try {
         done = runFor(steps, FULL_SLICE_MS);
       } catch (e) {
         this.logAnalysisError('full check', od.path, e);
-        return;
+        return true;
       }
-      if (!done) {
-        const t = setImmediate(slice);
-        this.fullRuns.set(uri, () => clearImmediate(t));
-        return;
-      }
+      if (!done) return false;
       const outcome = done.value;
       this.logFailures(outcome.failures, od.path);
       this.analysedVersion.set(uri, version);
@@ -215,22 +202,13 @@ export class Session {
         if (!this.pushMode) this.out.refreshDiagnostics();
       }
       if (outcome.indexChanged) this.recheckOpen(uri);
-    };
-    slice();
-  }
-
-  /** Stop the full check of `uri` under way, if any. */
-  stopFull(uri: string): void {
-    const stop = this.fullRuns.get(uri);
-    if (stop) {
-      stop();
-      this.fullRuns.delete(uri);
-    }
+      return true;
+    });
   }
 
   /** Whether a full check of `uri` is under way (tests watch the slicing through it). */
   fullRunning(uri: string): boolean {
-    return this.fullRuns.has(uri);
+    return this.scheduler.isSliced(uri);
   }
 
   /** Make an open document's findings current (a request is about to read them). */
@@ -352,8 +330,7 @@ export class Session {
     this.settings = eff;
     this.host.config = eff.config;
     // A full check under way uses the old rules and severities: it must not store or publish.
-    for (const stop of this.fullRuns.values()) stop();
-    this.fullRuns.clear();
+    this.scheduler.stopAllSliced();
     // What was analysed under the old settings is no longer current: the next check publishes.
     this.analysedVersion.clear();
     this.scheduler.debounceMs = eff.debounceMs;
