@@ -31,6 +31,9 @@ const SRC = [
   '',
 ].join('\n');
 
+/** SRC and enough items after it that a full check takes many slices. */
+const PADDED = SRC + Array.from({ length: 3000 }, (_, i) => `fn pad${i}() { let _ = ${i}; }`).join('\n') + '\n';
+
 const shape = (p: { diagnostics: any[] }) =>
   p.diagnostics.map((d) => ({ code: d.code, range: d.range, related: (d.relatedInformation ?? []).map((r: any) => r.location.range) }));
 
@@ -89,15 +92,13 @@ describe('fast and full checks', () => {
   });
 
   it('runs the full check in slices and drops it when the document changes meanwhile', async () => {
-    // Enough items that the full check takes many slices.
-    const src = SRC + Array.from({ length: 3000 }, (_, i) => `fn pad${i}() { let _ = ${i}; }`).join('\n') + '\n';
     const root = workspace({});
     // Full checks start only when the test starts one.
     c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
     const session = c.server.session;
     const uri = uriOf(root, 'src/lib.rs');
     const path = fileURLToPath(uri);
-    await c.open('src/lib.rs', src, 1);
+    await c.open('src/lib.rs', PADDED, 1);
     await c.waitForPublish(uri, (p) => p.version === 1);
     const from = c.events.length;
     // `notify_all` stops being async: the fast result keeps its callers' findings, the full one drops them.
@@ -132,12 +133,11 @@ describe('fast and full checks', () => {
   });
 
   it('drops a full check under way when the settings change', async () => {
-    const src = SRC + Array.from({ length: 3000 }, (_, i) => `fn pad${i}() { let _ = ${i}; }`).join('\n') + '\n';
     const root = workspace({});
     c = await startClient({ root, settings: { fullCheckDelayMs: 60_000 } });
     const session = c.server.session;
     const uri = uriOf(root, 'src/lib.rs');
-    await c.open('src/lib.rs', src, 1);
+    await c.open('src/lib.rs', PADDED, 1);
     await c.waitForPublish(uri, (p) => p.version === 1);
     await change(c, 'src/lib.rs', 2, [{ range: range(1, 0, 1, 0), text: ' ' }]);
     await c.waitForPublish(uri, (p) => p.version === 2);
