@@ -5,7 +5,7 @@ import { lastSegment, type Knowledge, type LockType } from '../../server/analysi
 import { macroName } from '../../server/analysis/macros.js';
 import { boundNames } from '../../server/analysis/resolve.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
-import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
+import { mentionsBetween, someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
 /** Calls that turn a lock result into the guard itself (`m.lock().unwrap()`). */
 const UNWRAPS = new Set(['unwrap', 'expect', 'unwrap_or_else', 'unwrap_or_default']);
@@ -272,7 +272,7 @@ function givenUpAt(ctx: RuleContext, holder: Holder, from: number): number {
   const name = holder.name!;
   let at = Infinity;
   // Collecting the region's identifiers is native work; most guards are never named again.
-  if (!mentions(ctx, name, from, syntax.end(holder.region))) return at;
+  if (!mentionsBetween(ctx.text, from, syntax.end(holder.region), [name])) return at;
   for (const id of syntax.identifiersNamed(holder.region, name)) {
     const s = syntax.start(id);
     if (s < from || s >= at) continue;
@@ -297,7 +297,7 @@ function dropFix(ctx: RuleContext, holder: Holder, at: SyntaxNode, point: string
   while (stmt && !syntax.same(syntax.parent(stmt), holder.region)) stmt = syntax.parent(stmt);
   if (!stmt) return [];
   const stmtStart = syntax.start(stmt);
-  if (mentions(ctx, holder.name, stmtStart, syntax.end(holder.region))) for (const id of syntax.identifiersNamed(holder.region, holder.name)) {
+  if (mentionsBetween(ctx.text, stmtStart, syntax.end(holder.region), [holder.name])) for (const id of syntax.identifiersNamed(holder.region, holder.name)) {
     if (syntax.start(id) < stmtStart) continue;
     const b = resolver.binding(id);
     if (!b || syntax.same(b.decl, holder.decl)) return [];
@@ -314,12 +314,6 @@ function dropFix(ctx: RuleContext, holder: Holder, at: SyntaxNode, point: string
   ];
 }
 
-
-/** Whether `name` occurs in the file text between the offsets (identifier nodes are their text verbatim). */
-function mentions(ctx: RuleContext, name: string, from: number, to: number): boolean {
-  const i = ctx.text.indexOf(name, from);
-  return i >= 0 && i + name.length <= to;
-}
 
 function guardTypeName(lock: LockType, method: string): string {
   const crate = lock.path.slice(0, lock.path.length - lastSegment(lock.path).length);

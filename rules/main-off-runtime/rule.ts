@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
 import { LOOPS, codeBefore } from '../../server/analysis/context.js';
-import { ownBody as ownBodyOf } from '../../server/analysis/facts.js';
+import { ownBody } from '../../server/analysis/facts.js';
 import { textMentions } from '../../server/analysis/mentions.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 
@@ -43,7 +43,7 @@ export default defineRule({
       const name = fn.childForFieldName('name')?.text ?? 'main';
       for (const type of LOOPS) {
         for (const loop of ctx.syntax.within(type, body)) {
-          if (!ownBody(ctx, fn, loop)) continue;
+          if (!ownBody(ctx.syntax, fn, loop)) continue;
           const hit = spawnAndWait(ctx, fn, loop);
           if (!hit) continue;
           const keyword = loop.children.find((c) => c.type === 'for' || c.type === 'while' || c.type === 'loop') ?? loop;
@@ -81,11 +81,6 @@ function isMultiThreadMain(ctx: RuleContext, fn: SyntaxNode): boolean {
   return false;
 }
 
-/** Whether `node` runs in `fn`'s own body, not in a closure or async block inside it. */
-function ownBody(ctx: RuleContext, fn: SyntaxNode, node: SyntaxNode): boolean {
-  return ownBodyOf(ctx.syntax, fn, node);
-}
-
 interface Hit {
   spawn: SyntaxNode;
   await: SyntaxNode;
@@ -97,11 +92,11 @@ function spawnAndWait(ctx: RuleContext, fn: SyntaxNode, loop: SyntaxNode): Hit |
   const body = loop.childForFieldName('body');
   if (!body) return undefined;
   // Climbing to `fn` is native work: a call is first checked to be a spawn, and an await to end after one.
-  const spawns = ctx.syntax.within('call_expression', body).filter((c) => isSpawn(ctx, c) && ownBody(ctx, fn, c));
+  const spawns = ctx.syntax.within('call_expression', body).filter((c) => isSpawn(ctx, c) && ownBody(ctx.syntax, fn, c));
   if (spawns.length === 0) return undefined;
   const firstEnd = Math.min(...spawns.map((c) => ctx.syntax.end(c)));
   for (const aw of ctx.syntax.within('await_expression', body)) {
-    if (ctx.syntax.end(aw) <= firstEnd || !ownBody(ctx, fn, aw)) continue;
+    if (ctx.syntax.end(aw) <= firstEnd || !ownBody(ctx.syntax, fn, aw)) continue;
     const inner = aw.namedChildren[0];
     if (!inner) continue;
     for (const spawn of spawns) {

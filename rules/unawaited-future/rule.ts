@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
-import { asyncBodyOf, codeBefore, isDiscarded } from '../../server/analysis/context.js';
+import { asyncBodyOf, codeBefore, isDiscarded, mayBindUnderscore } from '../../server/analysis/context.js';
 import { futureOf } from '../../server/analysis/futures.js';
 import { defineRule } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
@@ -40,9 +40,6 @@ export default defineRule({
   },
 });
 
-/** `let _` / `let mut _` (or a comment, which could hide one) at a `let` declaration's start. */
-const LET_UNDERSCORE = /let\s*(?:mut\b\s*)?(?:_(?![\p{L}\p{N}_])|\/)/uy;
-
 /**
  * The calls `isDiscarded` can accept, in source order: those starting where a statement starts,
  * and those right after the `=` (or a comment) of a `let _`. Statements and lets are far fewer
@@ -65,8 +62,7 @@ function discardCandidates(syntax: FileSyntax): SyntaxNode[] {
   }
   const text = syntax.text;
   for (const decl of syntax.nodes('let_declaration')) {
-    LET_UNDERSCORE.lastIndex = syntax.start(decl);
-    if (!LET_UNDERSCORE.test(text)) continue;
+    if (!mayBindUnderscore(syntax, decl)) continue;
     for (const call of syntax.within('call_expression', decl)) {
       const start = syntax.start(call);
       const { ch } = codeBefore(text, start);

@@ -94,8 +94,7 @@ export function isDiscarded(syntax: FileSyntax, node: SyntaxNode): boolean {
     if (ch !== '=' && ch !== '/') return false;
     const decl = syntax.enclosingOf(LET, node);
     if (!decl) return false;
-    LET_UNDERSCORE.lastIndex = syntax.start(decl);
-    if (!LET_UNDERSCORE.test(text)) return false;
+    if (!mayBindUnderscore(syntax, decl)) return false;
     return decl.childForFieldName('pattern')?.text === '_' && syntax.same(decl.childForFieldName('value'), node);
   }
   const p = syntax.parent(node);
@@ -112,6 +111,12 @@ const LET = ['let_declaration'];
 
 /** `let _` / `let mut _` (or a comment, which could hide one) at a `let` declaration's start. */
 const LET_UNDERSCORE = /let\s*(?:mut\b\s*)?(?:_(?![\p{L}\p{N}_])|\/)/uy;
+
+/** Whether a `let`'s text may bind `_` (a cheap test before its pattern is read from the tree). */
+export function mayBindUnderscore(syntax: FileSyntax, decl: SyntaxNode): boolean {
+  LET_UNDERSCORE.lastIndex = syntax.start(decl);
+  return LET_UNDERSCORE.test(syntax.text);
+}
 
 /**
  * The last character before `i` that is not space, and the offset after it; '/' when a comment

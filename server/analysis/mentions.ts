@@ -51,10 +51,13 @@ export function firstAtOrAfter(sorted: ArrayLike<number>, x: number): number {
  * verbatim), checked before collecting the node's identifiers from the tree.
  */
 export function textMentions(syntax: FileSyntax, node: SyntaxNode, names: Iterable<string>): boolean {
-  const start = syntax.start(node);
-  const end = syntax.end(node);
+  return mentionsBetween(syntax.text, syntax.start(node), syntax.end(node), names);
+}
+
+/** Whether one of `names` occurs in `text` within [start, end). */
+export function mentionsBetween(text: string, start: number, end: number, names: Iterable<string>): boolean {
   for (const name of names) {
-    const i = syntax.text.indexOf(name, start);
+    const i = text.indexOf(name, start);
     if (i !== -1 && i + name.length <= end) return true;
   }
   return false;

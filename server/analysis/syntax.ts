@@ -7,7 +7,7 @@ import { expandMacros, type Expansion, type Piece } from './macros.js';
 import type { LineIndex } from './line-index.js';
 import type { Span } from './types.js';
 import { NodeMap } from './node-map.js';
-import { finish, type Steps } from './steps.js';
+import type { Steps } from './steps.js';
 
 const MAX_MACRO_DEPTH = 6;
 /** Ancestors climbed one native `parent` at a time before the rest of the chain is filled in one descent. */
@@ -83,21 +83,18 @@ export class FileSyntax {
   /**
    * `scope`: analyse only these main-tree nodes (top-level items, see units.ts). `nodes(type)` then
    * holds only nodes inside them, while `fileNodes(type)` still answers for the whole file;
-   * parents, ancestors and offsets always walk the real tree.
+   * parents, ancestors and offsets always walk the real tree. Made by `FileSyntax.steps`, which
+   * collects the nodes.
    */
-  constructor(
+  private constructor(
     readonly tree: Tree,
     readonly text: string,
     readonly lines: LineIndex,
-    eager: readonly string[] = EAGER_TYPES,
     readonly scope?: readonly SyntaxNode[],
     /** For a scoped analysis: the main-tree nodes of a type outside the scope (in any order). */
     private readonly outside?: (type: string) => readonly SyntaxNode[],
-    /** Leave the collection to the caller (`FileSyntax.steps`). */
-    deferred = false,
   ) {
     this.scopeRanges = scope?.map((n): [number, number] => [n.startIndex, n.endIndex]).sort((a, b) => a[0] - b[0]);
-    if (!deferred) finish(this.collect(eager));
   }
 
   /** A new FileSyntax, built in steps that may be paused (see steps.ts). */
@@ -108,15 +105,15 @@ export class FileSyntax {
     scope?: readonly SyntaxNode[],
     outside?: (type: string) => readonly SyntaxNode[],
   ): Steps<FileSyntax> {
-    const syntax = new FileSyntax(tree, text, lines, EAGER_TYPES, scope, outside, true);
-    yield* syntax.collect(EAGER_TYPES);
+    const syntax = new FileSyntax(tree, text, lines, scope, outside);
+    yield* syntax.collect();
     return syntax;
   }
 
   /** Collect the eager types' nodes, expanding macros level by level. */
-  private *collect(eager: readonly string[]): Steps<void> {
+  private *collect(): Steps<void> {
     const { tree, text, scope } = this;
-    const types = [...new Set([...eager, 'macro_invocation'])];
+    const types = [...new Set([...EAGER_TYPES, 'macro_invocation'])];
     const raw = new Map<string, SyntaxNode[]>(types.map((t) => [t, []]));
     // Per level: the nodes found under each root, roots in order (main-tree roots, then pieces).
     let found: SyntaxNode[][] = scope ? scope.map((r) => r.descendantsOfType(types)) : [yield* mainNodes(tree, types)];
