@@ -1,6 +1,7 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
 import { argsText, asyncBodyOf, enclosingBody } from '../../server/analysis/context.js';
 import type { BlockingApi } from '../../server/analysis/knowledge.js';
+import { NodeMap } from '../../server/analysis/node-map.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
 
@@ -35,13 +36,12 @@ export default defineRule({
   check(ctx) {
     const { syntax } = ctx;
     // Most calls share their body with many others: whether it is async is read once per body.
-    const asyncBodies = new Map<string, boolean>();
+    const asyncBodies = new NodeMap<boolean>();
     const inAsync = (call: SyntaxNode): SyntaxNode | undefined => {
       const body = enclosingBody(syntax, call);
       if (!body) return undefined;
-      const key = syntax.key(body);
-      let isAsync = asyncBodies.get(key);
-      if (isAsync === undefined) asyncBodies.set(key, (isAsync = isAsyncBody(syntax, body) ?? syntax.same(asyncBodyOf(syntax, call), body)));
+      let isAsync = asyncBodies.get(body);
+      if (isAsync === undefined) asyncBodies.set(body, (isAsync = isAsyncBody(syntax, body) ?? syntax.same(asyncBodyOf(syntax, call), body)));
       return isAsync ? body : undefined;
     };
     for (const call of syntax.nodes('call_expression')) {

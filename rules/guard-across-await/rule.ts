@@ -4,6 +4,7 @@ import { isAsyncFn } from '../../server/analysis/facts.js';
 import { lastSegment, type Knowledge, type LockType } from '../../server/analysis/knowledge.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { boundNames } from '../../server/analysis/resolve.js';
+import { NodeMap } from '../../server/analysis/node-map.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import { mentionsBetween, someWithin, wordOffsets } from '../../server/analysis/mentions.js';
 
@@ -135,7 +136,7 @@ function staticType(ctx: RuleContext, receiver: SyntaxNode): string | undefined 
   return undefined;
 }
 
-const asyncCache = new WeakMap<RuleContext['syntax'], Map<string, boolean>>();
+const asyncCache = new WeakMap<RuleContext['syntax'], NodeMap<boolean>>();
 
 /**
  * `asyncBodyOf` from context.ts, with the answer per body kept: telling an `async fn` reads its
@@ -146,10 +147,9 @@ function asyncBodyOf(ctx: RuleContext, node: SyntaxNode): SyntaxNode | undefined
   const body = enclosingBody(syntax, node);
   if (!body || body.type === 'async_block') return body;
   let perFile = asyncCache.get(syntax);
-  if (!perFile) asyncCache.set(syntax, (perFile = new Map()));
-  const key = syntax.key(body);
-  let isAsync = perFile.get(key);
-  if (isAsync === undefined) perFile.set(key, (isAsync = body.type === 'function_item' ? isAsyncFn(body) : isAsyncClosure(body)));
+  if (!perFile) asyncCache.set(syntax, (perFile = new NodeMap()));
+  let isAsync = perFile.get(body);
+  if (isAsync === undefined) perFile.set(body, (isAsync = body.type === 'function_item' ? isAsyncFn(body) : isAsyncClosure(body)));
   return isAsync ? body : undefined;
 }
 

@@ -3,6 +3,7 @@ import { codeBefore } from '../../server/analysis/context.js';
 import { futureOf } from '../../server/analysis/futures.js';
 import { macroName } from '../../server/analysis/macros.js';
 import { textMentions } from '../../server/analysis/mentions.js';
+import { NodeMap } from '../../server/analysis/node-map.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 
 // An await under one of these runs only sometimes, or in another task or future: it says
@@ -54,12 +55,11 @@ export default defineRule({
     // A report needs two futures, each from a `let` of the block and awaited in it.
     if (ctx.syntax.nodes('await_expression').length < 2) return;
     // Nested blocks share their lets: each is asked about once.
-    const created = new Map<string, Created | undefined>();
+    const created = new NodeMap<Created | undefined>();
     const createdBy = (stmt: SyntaxNode): Created | undefined => {
-      const key = ctx.syntax.key(stmt);
-      if (created.has(key)) return created.get(key);
+      if (created.has(stmt)) return created.get(stmt);
       const c = futureLet(ctx, stmt);
-      created.set(key, c);
+      created.set(stmt, c);
       return c;
     };
     for (const block of ctx.syntax.nodes('block')) {

@@ -1,6 +1,7 @@
 import type { SyntaxNode } from '../../grammars/rust.js';
 import { asyncBodyOf, codeBefore, isDiscarded, mayBindUnderscore } from '../../server/analysis/context.js';
 import { futureOf } from '../../server/analysis/futures.js';
+import { NodeMap } from '../../server/analysis/node-map.js';
 import { defineRule } from '../../server/analysis/rule.js';
 import type { FileSyntax } from '../../server/analysis/syntax.js';
 
@@ -47,11 +48,10 @@ export default defineRule({
  */
 function discardCandidates(syntax: FileSyntax): SyntaxNode[] {
   const found: Array<{ node: SyntaxNode; start: number; end: number }> = [];
-  const seen = new Set<string>();
+  const seen = new NodeMap<true>();
   const add = (node: SyntaxNode, start: number, end: number) => {
-    const key = syntax.key(node);
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (seen.has(node)) return;
+    seen.set(node, true);
     found.push({ node, start, end });
   };
   for (const stmt of syntax.nodes('expression_statement')) {

@@ -2,6 +2,7 @@ import type { SyntaxNode } from '../../grammars/rust.js';
 import { enclosingLoop, unwrapExpr } from '../../server/analysis/context.js';
 import { lastSegment } from '../../server/analysis/knowledge.js';
 import { macroName } from '../../server/analysis/macros.js';
+import { NodeMap } from '../../server/analysis/node-map.js';
 import { defineRule, type RuleContext } from '../../server/analysis/rule.js';
 import { unbufferedStream, type StreamType } from '../../server/analysis/streams.js';
 import { someWithin, wordOffsets } from '../../server/analysis/mentions.js';
@@ -51,8 +52,8 @@ export default defineRule({
   nodeTypes: ['call_expression', 'macro_invocation', 'block', 'let_declaration', 'expression_statement'],
   check(ctx) {
     const calls = collect(ctx);
-    const byNode = new Map<string, IoCall>();
-    for (const c of calls) byNode.set(ctx.syntax.key(c.node), c);
+    const byNode = new NodeMap<IoCall>();
+    for (const c of calls) byNode.set(c.node, c);
     // Small calls in loops: one finding per innermost loop.
     const loops = new Map<string, IoCall[]>();
     for (const c of calls) {
@@ -64,10 +65,10 @@ export default defineRule({
       list.push(c);
       loops.set(k, list);
     }
-    const covered = new Set<string>();
+    const covered = new NodeMap<true>();
     for (const list of loops.values()) {
       const first = list[0]!;
-      for (const c of list) covered.add(ctx.syntax.key(c.node));
+      for (const c of list) covered.set(c.node, true);
       const what = first.dir === 'read' ? 'reads' : 'writes';
       const line = ctx.syntax.span(first.node).start.line + 1;
       ctx.report({
@@ -91,7 +92,7 @@ export default defineRule({
       if (writesIn(block) < RUN_LENGTH) continue;
       let run: IoCall[] = [];
       const flush = () => {
-        if (run.length >= RUN_LENGTH && !run.every((c) => covered.has(ctx.syntax.key(c.node)))) {
+        if (run.length >= RUN_LENGTH && !run.every((c) => covered.has(c.node))) {
           const first = run[0]!;
           ctx.report({
             node: first.node,
@@ -134,13 +135,13 @@ function mentions(text: string, stream: string): boolean {
 }
 
 /** The write call a statement consists of (`s.write_all(b).await?;`, `let _ = s.write(b);`), if any. */
-function statementWrite(ctx: RuleContext, stmt: SyntaxNode, byNode: Map<string, IoCall>): IoCall | undefined {
+function statementWrite(ctx: RuleContext, stmt: SyntaxNode, byNode: NodeMap<IoCall>): IoCall | undefined {
   let e: SyntaxNode | null | undefined;
   if (stmt.type === 'expression_statement') e = stmt.namedChildren[0];
   else if (stmt.type === 'let_declaration') e = stmt.childForFieldName('value');
   else e = stmt;
   while (e) {
-    const hit = byNode.get(ctx.syntax.key(e));
+    const hit = byNode.get(e);
     if (hit) return hit.dir === 'write' ? hit : undefined;
     if (e.type === 'await_expression' || e.type === 'try_expression' || e.type === 'parenthesized_expression') {
       e = e.namedChildren[0];

@@ -13,6 +13,7 @@ import type { FileSyntax } from './syntax.js';
 import type { Span } from './types.js';
 import type { WorkspaceIndex } from './workspace-index.js';
 import { finish, type Steps } from './steps.js';
+import { NodeMap } from './node-map.js';
 
 export type LockMode = 'shared' | 'upgradable' | 'exclusive';
 
@@ -177,14 +178,13 @@ export function guardEnd(syntax: FileSyntax, resolver: Resolver, call: SyntaxNod
  * Per file: `guardEnd` of each acquiring call. It depends on the syntax alone, and a file's lock
  * facts are extracted again once the whole workspace is indexed (see `Workspace.refreshFacts`).
  */
-const guardEnds = new WeakMap<FileSyntax, Map<string, number>>();
+const guardEnds = new WeakMap<FileSyntax, NodeMap<number>>();
 
 function guardEndOnce(syntax: FileSyntax, resolver: Resolver, call: SyntaxNode): number {
   let ends = guardEnds.get(syntax);
-  if (!ends) guardEnds.set(syntax, (ends = new Map()));
-  const key = syntax.key(call);
-  let end = ends.get(key);
-  if (end === undefined) ends.set(key, (end = guardEnd(syntax, resolver, call)));
+  if (!ends) guardEnds.set(syntax, (ends = new NodeMap()));
+  let end = ends.get(call);
+  if (end === undefined) ends.set(call, (end = guardEnd(syntax, resolver, call)));
   return end;
 }
 

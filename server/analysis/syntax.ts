@@ -346,6 +346,10 @@ export class FileSyntax {
     return this.lines.span(start, end);
   }
 
+  /**
+   * A string naming `node` within this file, for maps whose insertion order is read back (a
+   * `NodeMap`, the usual per-node cache, keeps no order across trees).
+   */
   key(node: SyntaxNode): string {
     let t = this.treeIds.get(node.tree);
     if (t === undefined) {
